@@ -51,40 +51,135 @@ const SEED: &[(&str, &str, Option<&str>, &[&str])] = &[
             "ICB",
         ],
     ),
-    ("acute-trust", "Acute trust / hospital", Some("nhs"), &["Acute Trust / Hospital"]),
+    (
+        "acute-trust",
+        "Acute trust / hospital",
+        Some("nhs"),
+        &["Acute Trust / Hospital"],
+    ),
     ("gp", "General practice", Some("nhs"), &["GP"]),
-    ("mental-health-trust", "Mental health trust", Some("nhs"), &["Mental Health Trust"]),
+    (
+        "mental-health-trust",
+        "Mental health trust",
+        Some("nhs"),
+        &["Mental Health Trust"],
+    ),
     (
         "community-health-provider",
         "Community health provider",
         Some("nhs"),
         &["Community Health Provider"],
     ),
-    ("local-authority", "Local authority", None, &["Local Authority", "Council"]),
-    ("social-services", "Social services", Some("local-authority"), &["Social Services"]),
-    ("adult-services", "Adult social care", Some("local-authority"), &["Adult Services"]),
-    ("childrens-services", "Children's services", Some("local-authority"), &["Children's Services"]),
-    ("housing-services", "Housing services", Some("local-authority"), &["Housing Services"]),
-    ("education-services", "Education services", Some("local-authority"), &["Education Services"]),
+    (
+        "local-authority",
+        "Local authority",
+        None,
+        &["Local Authority", "Council"],
+    ),
+    (
+        "social-services",
+        "Social services",
+        Some("local-authority"),
+        &["Social Services"],
+    ),
+    (
+        "adult-services",
+        "Adult social care",
+        Some("local-authority"),
+        &["Adult Services"],
+    ),
+    (
+        "childrens-services",
+        "Children's services",
+        Some("local-authority"),
+        &["Children's Services"],
+    ),
+    (
+        "housing-services",
+        "Housing services",
+        Some("local-authority"),
+        &["Housing Services"],
+    ),
+    (
+        "education-services",
+        "Education services",
+        Some("local-authority"),
+        &["Education Services"],
+    ),
     (
         "environmental-services",
         "Environmental services",
         Some("local-authority"),
         &["Environmental Services"],
     ),
-    ("county-council", "County council", Some("local-authority"), &[]),
-    ("district-council", "District council", Some("local-authority"), &[]),
-    ("unitary-council", "Unitary council", Some("local-authority"), &[]),
-    ("combined-authority", "Combined authority", Some("local-authority"), &[]),
-    ("dwp", "Department for Work and Pensions", None, &["DWP", "Benefits"]),
+    (
+        "county-council",
+        "County council",
+        Some("local-authority"),
+        &[],
+    ),
+    (
+        "district-council",
+        "District council",
+        Some("local-authority"),
+        &[],
+    ),
+    (
+        "unitary-council",
+        "Unitary council",
+        Some("local-authority"),
+        &[],
+    ),
+    (
+        "combined-authority",
+        "Combined authority",
+        Some("local-authority"),
+        &[],
+    ),
+    (
+        "dwp",
+        "Department for Work and Pensions",
+        None,
+        &["DWP", "Benefits"],
+    ),
     ("jcp", "Jobcentre Plus", Some("dwp"), &["JCP"]),
-    ("hmrc", "HM Revenue and Customs", None, &["HM Revenue and Customs", "HMRC"]),
+    (
+        "hmrc",
+        "HM Revenue and Customs",
+        None,
+        &["HM Revenue and Customs", "HMRC"],
+    ),
     ("hm-treasury", "HM Treasury", None, &["HM Treasury", "HMT"]),
-    ("police", "Police", None, &["Police", "PCC", "Police and crime commissioner"]),
-    ("criminal-justice-system", "Criminal justice system", None, &["Criminal Justice System"]),
-    ("ministry-of-justice", "Ministry of Justice", None, &["Ministry of Justice", "MoJ"]),
-    ("court", "Courts", Some("criminal-justice-system"), &["Court", "Courts"]),
-    ("legal-aid", "Legal aid", Some("criminal-justice-system"), &["Legal aid"]),
+    (
+        "police",
+        "Police",
+        None,
+        &["Police", "PCC", "Police and crime commissioner"],
+    ),
+    (
+        "criminal-justice-system",
+        "Criminal justice system",
+        None,
+        &["Criminal Justice System"],
+    ),
+    (
+        "ministry-of-justice",
+        "Ministry of Justice",
+        None,
+        &["Ministry of Justice", "MoJ"],
+    ),
+    (
+        "court",
+        "Courts",
+        Some("criminal-justice-system"),
+        &["Court", "Courts"],
+    ),
+    (
+        "legal-aid",
+        "Legal aid",
+        Some("criminal-justice-system"),
+        &["Legal aid"],
+    ),
     (
         "prison",
         "Prison / young offender institution",
@@ -97,14 +192,24 @@ const SEED: &[(&str, &str, Option<&str>, &[&str])] = &[
         Some("criminal-justice-system"),
         &["Young Offenders Institute"],
     ),
-    ("probation", "Probation", Some("criminal-justice-system"), &["Probation"]),
+    (
+        "probation",
+        "Probation",
+        Some("criminal-justice-system"),
+        &["Probation"],
+    ),
     (
         "youth-offending-team",
         "Youth offending team",
         Some("criminal-justice-system"),
         &["Youth Offending Team"],
     ),
-    ("cafcass", "Cafcass", Some("criminal-justice-system"), &["CAFCASS"]),
+    (
+        "cafcass",
+        "Cafcass",
+        Some("criminal-justice-system"),
+        &["CAFCASS"],
+    ),
     (
         "community-safety-partnership",
         "Community safety partnership",
@@ -123,21 +228,66 @@ const SEED: &[(&str, &str, Option<&str>, &[&str])] = &[
         None,
         &["Department for Education", "DfE"],
     ),
-    ("schools", "Schools", Some("department-for-education"), &["Schools", "School"]),
+    (
+        "schools",
+        "Schools",
+        Some("department-for-education"),
+        &["Schools", "School"],
+    ),
     (
         "educational-establishment",
         "Educational establishment",
         Some("department-for-education"),
         &["Educational Establishment"],
     ),
-    ("college", "Further education college", Some("department-for-education"), &["College"]),
-    ("connexions", "Connexions service", None, &["Connexions Service"]),
-    ("fire-service", "Fire and rescue service", None, &["Fire Service", "Fire and rescue"]),
-    ("rsl", "Registered social landlord", None, &["RSL", "Housing association"]),
-    ("vcs", "Voluntary and community sector", None, &["VCS", "Voluntary sector"]),
-    ("private-sector", "Private sector", None, &["Private sector"]),
-    ("society", "Society / the individual (economic and social)", None, &["Society / Economic"]),
-    ("victim-services", "Victim services", None, &["Victim services"]),
+    (
+        "college",
+        "Further education college",
+        Some("department-for-education"),
+        &["College"],
+    ),
+    (
+        "connexions",
+        "Connexions service",
+        None,
+        &["Connexions Service"],
+    ),
+    (
+        "fire-service",
+        "Fire and rescue service",
+        None,
+        &["Fire Service", "Fire and rescue"],
+    ),
+    (
+        "rsl",
+        "Registered social landlord",
+        None,
+        &["RSL", "Housing association"],
+    ),
+    (
+        "vcs",
+        "Voluntary and community sector",
+        None,
+        &["VCS", "Voluntary sector"],
+    ),
+    (
+        "private-sector",
+        "Private sector",
+        None,
+        &["Private sector"],
+    ),
+    (
+        "society",
+        "Society / the individual (economic and social)",
+        None,
+        &["Society / Economic"],
+    ),
+    (
+        "victim-services",
+        "Victim services",
+        None,
+        &["Victim services"],
+    ),
     // The database's marker for a value shared by several agencies: a model
     // must then say how it splits.
     ("multiple", "Multiple agencies", None, &["Multiple"]),
@@ -221,7 +371,8 @@ impl AgencyVocabulary {
     }
 
     pub fn resolve(&self, name: &str) -> Result<&AgencyKind, UnknownAgency> {
-        self.get(name).ok_or_else(|| UnknownAgency(name.to_string()))
+        self.get(name)
+            .ok_or_else(|| UnknownAgency(name.to_string()))
     }
 
     pub fn kinds(&self) -> &[AgencyKind] {
@@ -261,7 +412,10 @@ mod tests {
         assert_eq!(v.resolve("Local Authority").unwrap().id, "local-authority");
         assert_eq!(v.resolve("Benefits ").unwrap().id, "dwp");
         assert_eq!(v.resolve("Clinical Commissioning Group").unwrap().id, "icb");
-        assert_eq!(v.resolve("Prison / Young Offenders Institute").unwrap().id, "prison");
+        assert_eq!(
+            v.resolve("Prison / Young Offenders Institute").unwrap().id,
+            "prison"
+        );
         assert_eq!(v.resolve("Social services").unwrap().id, "social-services");
         assert!(v.resolve("Ministry of Magic").is_err());
     }
@@ -303,7 +457,11 @@ mod tests {
             aliases: vec![],
             transfers_by_default: false,
         });
-        assert!(clash.unwrap_err().contains("already means agency kind 'nhs'"));
+        assert!(
+            clash
+                .unwrap_err()
+                .contains("already means agency kind 'nhs'")
+        );
         let orphan = v.add(AgencyKind {
             id: "x".into(),
             name: "X".into(),

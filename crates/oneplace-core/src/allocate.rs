@@ -39,7 +39,11 @@ pub fn allocate(total: Money, weights: &[f64]) -> Result<Vec<Money>, AllocateErr
     let magnitude = total.pence().unsigned_abs() as f64;
     let quotas: Vec<f64> = weights.iter().map(|w| magnitude * (w / sum)).collect();
     let floors: Vec<i64> = quotas.iter().map(|q| q.floor() as i64).collect();
-    let remainders: Vec<f64> = quotas.iter().zip(&floors).map(|(q, f)| q - *f as f64).collect();
+    let remainders: Vec<f64> = quotas
+        .iter()
+        .zip(&floors)
+        .map(|(q, f)| q - *f as f64)
+        .collect();
     Ok(finish(total, floors, &remainders))
 }
 
@@ -103,7 +107,10 @@ fn finish(total: Money, mut floors: Vec<i64>, remainders: &[f64]) -> Vec<Money> 
         i += 1;
     }
     let sign = if total.is_negative() { -1 } else { 1 };
-    floors.into_iter().map(|p| Money::from_pence(sign * p)).collect()
+    floors
+        .into_iter()
+        .map(|p| Money::from_pence(sign * p))
+        .collect()
 }
 
 #[cfg(test)]

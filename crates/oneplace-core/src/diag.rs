@@ -56,7 +56,11 @@ impl Location {
             c = (c - 1) / 26;
         }
         letters.reverse();
-        format!("{}{}", String::from_utf8(letters).unwrap_or_default(), row + 1)
+        format!(
+            "{}{}",
+            String::from_utf8(letters).unwrap_or_default(),
+            row + 1
+        )
     }
 }
 
@@ -64,7 +68,9 @@ impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Location::Text { file, line, column } => write!(f, "{file}:{line}:{column}"),
-            Location::Cell { file, sheet, cell } => write!(f, "{file}: sheet '{sheet}', cell {cell}"),
+            Location::Cell { file, sheet, cell } => {
+                write!(f, "{file}: sheet '{sheet}', cell {cell}")
+            }
             Location::Row {
                 file,
                 row,

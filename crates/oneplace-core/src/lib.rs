@@ -51,7 +51,16 @@ mod tests {
         for ok in ["icb", "county-council", "home-first-2", "a"] {
             assert!(is_identifier(ok), "{ok}");
         }
-        for bad in ["", "ICB", "county_council", "-x", "x-", "a--b", "2nd", "a b"] {
+        for bad in [
+            "",
+            "ICB",
+            "county_council",
+            "-x",
+            "x-",
+            "a--b",
+            "2nd",
+            "a b",
+        ] {
             assert!(!is_identifier(bad), "{bad}");
         }
     }

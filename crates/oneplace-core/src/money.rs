@@ -114,7 +114,10 @@ pub(crate) fn split_sign_and_symbol(s: &str) -> Option<(bool, &str)> {
     }
     let mut signs = 0;
     loop {
-        if let Some(r) = rest.strip_prefix('-').or_else(|| rest.strip_prefix('\u{2212}')) {
+        if let Some(r) = rest
+            .strip_prefix('-')
+            .or_else(|| rest.strip_prefix('\u{2212}'))
+        {
             negative = !negative;
             signs += 1;
             rest = r;
@@ -161,7 +164,11 @@ pub(crate) fn split_number<'a>(
     if !bare.bytes().all(|b| b.is_ascii_digit()) {
         return Err(malformed());
     }
-    let bare = if bare.is_empty() { "0".to_string() } else { bare };
+    let bare = if bare.is_empty() {
+        "0".to_string()
+    } else {
+        bare
+    };
     Ok((bare, frac))
 }
 
@@ -280,11 +287,23 @@ mod tests {
     #[test]
     fn rejects_malformed_amounts_with_reasons() {
         assert_eq!(Money::parse(""), Err(MoneyParseError::Empty));
-        assert!(matches!(Money::parse("1.234"), Err(MoneyParseError::TooManyDecimals(_))));
-        assert!(matches!(Money::parse("1,23"), Err(MoneyParseError::BadGrouping(_))));
-        assert!(matches!(Money::parse("12,3456"), Err(MoneyParseError::BadGrouping(_))));
+        assert!(matches!(
+            Money::parse("1.234"),
+            Err(MoneyParseError::TooManyDecimals(_))
+        ));
+        assert!(matches!(
+            Money::parse("1,23"),
+            Err(MoneyParseError::BadGrouping(_))
+        ));
+        assert!(matches!(
+            Money::parse("12,3456"),
+            Err(MoneyParseError::BadGrouping(_))
+        ));
         for bad in ["abc", "£", "1.", "--5", "1e3", "12a", "1.2.3", "£ -"] {
-            assert!(matches!(Money::parse(bad), Err(MoneyParseError::Malformed(_))), "{bad}");
+            assert!(
+                matches!(Money::parse(bad), Err(MoneyParseError::Malformed(_))),
+                "{bad}"
+            );
         }
         assert!(matches!(
             Money::parse("99999999999999999999"),
@@ -310,8 +329,14 @@ mod tests {
 
     #[test]
     fn rounds_floats_half_away_from_zero() {
-        assert_eq!(Money::from_pounds_rounded(1.005_000_1), Money::from_pence(101));
-        assert_eq!(Money::from_pounds_rounded(-2.5 / 100.0), Money::from_pence(-3));
+        assert_eq!(
+            Money::from_pounds_rounded(1.005_000_1),
+            Money::from_pence(101)
+        );
+        assert_eq!(
+            Money::from_pounds_rounded(-2.5 / 100.0),
+            Money::from_pence(-3)
+        );
         assert_eq!(Money::from_pounds_rounded(0.125), Money::from_pence(13));
     }
 
@@ -319,7 +344,10 @@ mod tests {
     fn arithmetic_is_exact() {
         let total: Money = (0..10).map(|_| Money::from_pence(10)).sum();
         assert_eq!(total, Money::from_pounds(1));
-        assert_eq!(Money::from_pounds(3) - Money::from_pence(1), Money::from_pence(299));
+        assert_eq!(
+            Money::from_pounds(3) - Money::from_pence(1),
+            Money::from_pence(299)
+        );
         assert_eq!(-Money::from_pence(7) * 3, Money::from_pence(-21));
     }
 }

@@ -89,7 +89,10 @@ impl FinancialYear {
 
     /// The months of this year, April first.
     pub fn periods(self) -> impl Iterator<Item = Period> {
-        (1..=12).map(move |m| Period { year: self, month: m })
+        (1..=12).map(move |m| Period {
+            year: self,
+            month: m,
+        })
     }
 }
 
@@ -208,7 +211,10 @@ mod tests {
         let y = FinancialYear::parse("2025/26").unwrap();
         assert_eq!(y.start_calendar_year(), 2025);
         assert_eq!(y.to_string(), "2025/26");
-        assert_eq!(FinancialYear::parse("1999/00").unwrap().to_string(), "1999/00");
+        assert_eq!(
+            FinancialYear::parse("1999/00").unwrap().to_string(),
+            "1999/00"
+        );
         assert_eq!(FinancialYear::parse("2025-2026"), Ok(y));
         assert_eq!(FinancialYear::parse("2025-26"), Ok(y));
         for bad in ["2025/27", "2025", "25/26", "2025/2027", "abcd/ef", "2025/6"] {
@@ -218,9 +224,18 @@ mod tests {
 
     #[test]
     fn financial_year_runs_april_to_march() {
-        assert_eq!(FinancialYear::containing(2026, 3), FinancialYear::starting(2025));
-        assert_eq!(FinancialYear::containing(2026, 4), FinancialYear::starting(2026));
-        assert_eq!(FinancialYear::starting(2025).offset(30).to_string(), "2055/56");
+        assert_eq!(
+            FinancialYear::containing(2026, 3),
+            FinancialYear::starting(2025)
+        );
+        assert_eq!(
+            FinancialYear::containing(2026, 4),
+            FinancialYear::starting(2026)
+        );
+        assert_eq!(
+            FinancialYear::starting(2025).offset(30).to_string(),
+            "2055/56"
+        );
     }
 
     #[test]
