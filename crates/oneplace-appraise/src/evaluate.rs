@@ -355,7 +355,8 @@ pub fn evaluate(model: &Model, data: &ReferenceData) -> Appraisal {
         totals.pv_in_kind_costs += row.in_kind_costs * row.discount_factor;
     }
     totals.pv_costs = totals.pv_cash_costs + totals.pv_in_kind_costs;
-    totals.pv_public_value = totals.pv_fiscal - totals.pv_transfers + totals.pv_economic + totals.pv_social;
+    totals.pv_public_value =
+        totals.pv_fiscal - totals.pv_transfers + totals.pv_economic + totals.pv_social;
 
     let agencies: Vec<AgencyResult> = model
         .agencies
@@ -408,8 +409,10 @@ pub fn evaluate(model: &Model, data: &ReferenceData) -> Appraisal {
 
 fn funder_beneficiary_matrix(agencies: &[AgencyResult], total_cost: f64) -> Matrix {
     let funders: Vec<&AgencyResult> = agencies.iter().filter(|a| a.pv_cost != 0.0).collect();
-    let beneficiaries: Vec<&AgencyResult> =
-        agencies.iter().filter(|a| a.pv_fiscal_benefit != 0.0).collect();
+    let beneficiaries: Vec<&AgencyResult> = agencies
+        .iter()
+        .filter(|a| a.pv_fiscal_benefit != 0.0)
+        .collect();
     let values = funders
         .iter()
         .map(|f| {

@@ -95,7 +95,13 @@ pub fn fair_split(model: &Model, results: &[AgencyResult]) -> FairSplit {
         benefit
             .iter()
             .zip(&contributes)
-            .map(|(b, &c)| if c { cash_to_split * b.max(0.0) / contributor_benefit } else { 0.0 })
+            .map(|(b, &c)| {
+                if c {
+                    cash_to_split * b.max(0.0) / contributor_benefit
+                } else {
+                    0.0
+                }
+            })
             .collect()
     });
     if benefit_share_cash.is_none() {
@@ -124,13 +130,18 @@ pub fn fair_split(model: &Model, results: &[AgencyResult]) -> FairSplit {
         );
     }
 
-    let achievable = results.iter().zip(&fixed).zip(&contributes).all(|((a, f), c)| {
-        if *c {
-            *f <= a.pv_fiscal_benefit - WHOLE
-        } else {
-            a.pv_fiscal_benefit - f >= WHOLE
-        }
-    }) && contributor_total <= contributor_benefit - WHOLE;
+    let achievable = results
+        .iter()
+        .zip(&fixed)
+        .zip(&contributes)
+        .all(|((a, f), c)| {
+            if *c {
+                *f <= a.pv_fiscal_benefit - WHOLE
+            } else {
+                a.pv_fiscal_benefit - f >= WHOLE
+            }
+        })
+        && contributor_total <= contributor_benefit - WHOLE;
     if !achievable {
         notes.push(if total_cost > benefit.iter().sum::<f64>() {
             "The fiscal benefits are smaller than the costs: no split leaves every agency whole on the fiscal case alone.".into()
@@ -216,7 +227,10 @@ fn equal_return(
     let n = benefit.len();
     let mut active: Vec<bool> = (0..n).map(|i| contributes[i] && benefit[i] > 0.0).collect();
     loop {
-        let set_aside: f64 = (0..n).filter(|&i| contributes[i] && !active[i]).map(|i| fixed[i]).sum();
+        let set_aside: f64 = (0..n)
+            .filter(|&i| contributes[i] && !active[i])
+            .map(|i| fixed[i])
+            .sum();
         let active_benefit: f64 = (0..n).filter(|&i| active[i]).map(|i| benefit[i]).sum();
         if active_benefit <= 0.0 {
             return None;
@@ -235,13 +249,7 @@ fn equal_return(
         }
         if !changed {
             let contribution = (0..n)
-                .map(|i| {
-                    if active[i] {
-                        k * benefit[i]
-                    } else {
-                        fixed[i]
-                    }
-                })
+                .map(|i| if active[i] { k * benefit[i] } else { fixed[i] })
                 .collect();
             return Some((contribution, 1.0 / k));
         }

@@ -40,7 +40,11 @@ fn overlap(a: &str, b: &str, ucd: &UnitCostDatabase) -> Option<String> {
                             Relation::Variant => "a variant",
                             Relation::Partial => "part",
                         },
-                        if link.tier == Tier::Constituent { "constituent" } else { "subsidiary line" },
+                        if link.tier == Tier::Constituent {
+                            "constituent"
+                        } else {
+                            "subsidiary line"
+                        },
                         link.basis
                     )
                 });

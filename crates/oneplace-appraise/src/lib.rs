@@ -28,5 +28,5 @@ pub mod xlsx;
 
 pub use evaluate::{Appraisal, evaluate};
 pub use model::Model;
-pub use read_toml::read_toml;
+pub use read_toml::{parse_raw_toml, read_toml};
 pub use validate::validate;

@@ -9,15 +9,27 @@ use crate::validate::validate;
 
 /// Parses and validates a TOML model. `file` names it in messages.
 pub fn read_toml(file: &str, text: &str, data: &ReferenceData) -> Result<Model, InputError> {
-    let index = LineIndex::new(file, text);
-    let raw: RawModel = toml::from_str(text).map_err(|e| {
-        let location = match e.span() {
-            Some(span) => index.location(span.start),
-            None => index.whole(),
-        };
-        InputError::one(Diagnostic::new(location, tidy_toml_message(e.message())))
-    })?;
+    let (raw, index) = parse_raw_toml(file, text)?;
     validate(&raw, &index, data)
+}
+
+/// Parses a TOML model as written, without validating it, with the index
+/// that locates its spans.
+pub fn parse_raw_toml(file: &str, text: &str) -> Result<(RawModel, LineIndex), InputError> {
+    let index = LineIndex::new(file, text);
+    match toml::from_str::<RawModel>(text) {
+        Ok(raw) => Ok((raw, index)),
+        Err(e) => {
+            let location = match e.span() {
+                Some(span) => index.location(span.start),
+                None => index.whole(),
+            };
+            Err(InputError::one(Diagnostic::new(
+                location,
+                tidy_toml_message(e.message()),
+            )))
+        }
+    }
 }
 
 /// The TOML parser's own messages, on one line.

@@ -102,7 +102,11 @@ impl<'a> Validator<'a> {
                 None
             }
             Err(e) => {
-                self.error_expected(n.span(), format!("{what}: {e}"), "a number such as 1200 or \"£1,200.50\"");
+                self.error_expected(
+                    n.span(),
+                    format!("{what}: {e}"),
+                    "a number such as 1200 or \"£1,200.50\"",
+                );
                 None
             }
         }
@@ -166,7 +170,11 @@ impl<'a> Validator<'a> {
         match FinancialYear::parse(s.get_ref()) {
             Ok(y) => Some(y),
             Err(e) => {
-                self.error_expected(s.span(), format!("{what}: {e}"), "a financial year such as 2026/27");
+                self.error_expected(
+                    s.span(),
+                    format!("{what}: {e}"),
+                    "a financial year such as 2026/27",
+                );
                 None
             }
         }
@@ -187,7 +195,9 @@ impl<'a> Validator<'a> {
     }
 
     fn grade(&mut self, g: &S<i64>, grades: &OptimismBiasTable) -> Option<ConfidenceGrade> {
-        let found = u8::try_from(*g.get_ref()).ok().and_then(|n| grades.grade(n));
+        let found = u8::try_from(*g.get_ref())
+            .ok()
+            .and_then(|n| grades.grade(n));
         if found.is_none() {
             let list: Vec<String> = grades.grade_numbers().iter().map(u8::to_string).collect();
             self.error_expected(
@@ -246,14 +256,29 @@ impl<'a> Validator<'a> {
         let costs = self.costs(&raw.cost, &agencies, &context);
         let outcomes = self.outcomes(&raw.outcome, &agencies, &vocabulary, &context, data);
         if raw.cost.is_empty() {
-            self.diags.push(Diagnostic::new(self.at.whole(), "the model has no [[cost]]"));
+            self.diags.push(Diagnostic::new(
+                self.at.whole(),
+                "the model has no [[cost]]",
+            ));
         }
         if raw.outcome.is_empty() {
-            self.diags.push(Diagnostic::new(self.at.whole(), "the model has no [[outcome]]"));
+            self.diags.push(Diagnostic::new(
+                self.at.whole(),
+                "the model has no [[outcome]]",
+            ));
         }
-        let name = appraisal.get_ref().name.as_ref().map(|n| n.get_ref().clone());
+        let name = appraisal
+            .get_ref()
+            .name
+            .as_ref()
+            .map(|n| n.get_ref().clone());
         let mut reference_data = Vec::new();
-        for id in ["discount-schedules", "gdp-deflators", "optimism-bias-grades", "unit-cost-database"] {
+        for id in [
+            "discount-schedules",
+            "gdp-deflators",
+            "optimism-bias-grades",
+            "unit-cost-database",
+        ] {
             if let Some(mut version) = data.version_of(id) {
                 if id == "optimism-bias-grades" && context.grades.id == "model" {
                     version.version = "model".into();
@@ -295,7 +320,11 @@ impl<'a> Validator<'a> {
         let years = match self.required(&a.years, span.clone(), "[appraisal]", "years") {
             Some(y) if (1..=1000).contains(y.get_ref()) => Some(*y.get_ref() as usize),
             Some(y) => {
-                self.error_expected(y.span(), format!("years is {}", y.get_ref()), "from 1 to 1000");
+                self.error_expected(
+                    y.span(),
+                    format!("years is {}", y.get_ref()),
+                    "from 1 to 1000",
+                );
                 None
             }
             None => None,
@@ -319,7 +348,11 @@ impl<'a> Validator<'a> {
             None => Some("standard".to_string()),
             Some(s) if data.discount_schedule(s.get_ref()).is_some() => Some(s.get_ref().clone()),
             Some(s) => {
-                let known: Vec<&str> = data.discount_schedules.iter().map(|d| d.name.as_str()).collect();
+                let known: Vec<&str> = data
+                    .discount_schedules
+                    .iter()
+                    .map(|d| d.name.as_str())
+                    .collect();
                 self.error_expected(
                     s.span(),
                     format!("unknown discount schedule '{}'", s.get_ref()),
@@ -330,7 +363,9 @@ impl<'a> Validator<'a> {
         };
         let price_base = match &a.price_base {
             Some(p) => self.year(p, "price_base").map(|y| (y, p.span())),
-            None => first_year.map(|y| (y, a.first_year.as_ref().map_or(span.clone(), |f| f.span()))),
+            None => {
+                first_year.map(|y| (y, a.first_year.as_ref().map_or(span.clone(), |f| f.span())))
+            }
         };
         if let (Some((base, base_span)), Some(vintage)) = (&price_base, deflators)
             && let Err(e) = vintage.index(*base)
@@ -367,7 +402,10 @@ impl<'a> Validator<'a> {
         };
         let r = raw.get_ref();
         if r.table.is_some() && !r.grade.is_empty() {
-            self.error(raw.span(), "[optimism_bias] names a table and gives its own grades: choose one");
+            self.error(
+                raw.span(),
+                "[optimism_bias] names a table and gives its own grades: choose one",
+            );
             return None;
         }
         if let Some(id) = &r.table {
@@ -394,20 +432,38 @@ impl<'a> Validator<'a> {
                 .and_then(|n| match u8::try_from(*n.get_ref()) {
                     Ok(n) if grades.iter().all(|x| x.grade != n) => Some(n),
                     _ => {
-                        self.error(n.span(), format!("grade {} is repeated or out of range", n.get_ref()));
+                        self.error(
+                            n.span(),
+                            format!("grade {} is repeated or out of range", n.get_ref()),
+                        );
                         None
                     }
                 });
             let uplift = self
-                .required(&gr.cost_uplift, span.clone(), "[[optimism_bias.grade]]", "cost_uplift")
+                .required(
+                    &gr.cost_uplift,
+                    span.clone(),
+                    "[[optimism_bias.grade]]",
+                    "cost_uplift",
+                )
                 .and_then(|n| self.cost_uplift(n));
             let reduction = self
-                .required(&gr.benefit_reduction, span.clone(), "[[optimism_bias.grade]]", "benefit_reduction")
+                .required(
+                    &gr.benefit_reduction,
+                    span.clone(),
+                    "[[optimism_bias.grade]]",
+                    "benefit_reduction",
+                )
                 .and_then(|n| self.rate(n, "benefit_reduction"));
-            if let (Some(grade), Some(cost_uplift), Some(benefit_reduction)) = (number, uplift, reduction) {
+            if let (Some(grade), Some(cost_uplift), Some(benefit_reduction)) =
+                (number, uplift, reduction)
+            {
                 grades.push(ConfidenceGrade {
                     grade,
-                    label: gr.label.as_ref().map_or_else(|| format!("Grade {grade}"), |l| l.get_ref().clone()),
+                    label: gr
+                        .label
+                        .as_ref()
+                        .map_or_else(|| format!("Grade {grade}"), |l| l.get_ref().clone()),
                     evidence: String::new(),
                     cost_uplift,
                     benefit_reduction,
@@ -447,7 +503,10 @@ impl<'a> Validator<'a> {
         vocabulary: &AgencyVocabulary,
     ) -> Option<Vec<(Agency, f64)>> {
         if raw.is_empty() {
-            self.diags.push(Diagnostic::new(self.at.whole(), "the model has no [[agency]]"));
+            self.diags.push(Diagnostic::new(
+                self.at.whole(),
+                "the model has no [[agency]]",
+            ));
             return None;
         }
         let mut out = Vec::new();
@@ -486,7 +545,10 @@ impl<'a> Validator<'a> {
             match (id, kind, cashable) {
                 (Some(id), Some(kind), Some(cashable)) => out.push((
                     Agency {
-                        name: r.name.as_ref().map_or_else(|| id.clone(), |n| n.get_ref().clone()),
+                        name: r
+                            .name
+                            .as_ref()
+                            .map_or_else(|| id.clone(), |n| n.get_ref().clone()),
                         id,
                         kind,
                         contributes: r.contributes.as_ref().is_none_or(|c| *c.get_ref()),
@@ -550,7 +612,10 @@ impl<'a> Validator<'a> {
         {
             self.error(raw_id.span(), format!("cost '{id}' is defined twice"));
         }
-        let agency = match (self.required(&r.agency, span.clone(), "[[cost]]", "agency"), agencies) {
+        let agency = match (
+            self.required(&r.agency, span.clone(), "[[cost]]", "agency"),
+            agencies,
+        ) {
             (Some(a), Some(list)) => self.agency_ref(a, list),
             _ => None,
         };
@@ -585,7 +650,10 @@ impl<'a> Validator<'a> {
         });
         let amounts = match (&r.amounts, r.phase.is_empty()) {
             (Some(_), false) => {
-                self.error(span.clone(), "a cost gives both `amounts` and [[cost.phase]]: choose one");
+                self.error(
+                    span.clone(),
+                    "a cost gives both `amounts` and [[cost.phase]]: choose one",
+                );
                 None
             }
             (None, true) => {
@@ -602,7 +670,10 @@ impl<'a> Validator<'a> {
         let factor = price_factor?;
         let grade = grade?;
         Some(CostLine {
-            name: r.name.as_ref().map_or_else(|| id.clone().unwrap_or_default(), |n| n.get_ref().clone()),
+            name: r
+                .name
+                .as_ref()
+                .map_or_else(|| id.clone().unwrap_or_default(), |n| n.get_ref().clone()),
             id: id?,
             agency: agency?,
             kind: kind?,
@@ -624,7 +695,11 @@ impl<'a> Validator<'a> {
                     list.get_ref().len(),
                     settings.years
                 ),
-                format!("at most {} (years 0 to {})", settings.years, settings.years - 1),
+                format!(
+                    "at most {} (years 0 to {})",
+                    settings.years,
+                    settings.years - 1
+                ),
             );
             return None;
         }
@@ -661,7 +736,10 @@ impl<'a> Validator<'a> {
                 continue;
             };
             if from > to {
-                self.error(span, format!("the phase runs from year {from} to year {to}, backwards"));
+                self.error(
+                    span,
+                    format!("the phase runs from year {from} to year {to}, backwards"),
+                );
                 ok = false;
                 continue;
             }
@@ -779,7 +857,10 @@ impl<'a> Validator<'a> {
         }
         let grade = grade?;
         Some(Outcome {
-            name: r.name.as_ref().map_or_else(|| id.clone().unwrap_or_default(), |n| n.get_ref().clone()),
+            name: r
+                .name
+                .as_ref()
+                .map_or_else(|| id.clone().unwrap_or_default(), |n| n.get_ref().clone()),
             id: id?,
             cohort: cohort?,
             engagement: engagement?,
@@ -791,7 +872,11 @@ impl<'a> Validator<'a> {
             confidence: grade.grade,
             health_discounting: r.health_discounting.as_ref().is_some_and(|h| *h.get_ref()),
             cashable: cashable?,
-            values: if values_ok && !values.is_empty() { values } else { return None },
+            values: if values_ok && !values.is_empty() {
+                values
+            } else {
+                return None;
+            },
             location: self.loc(span),
         })
     }
@@ -820,13 +905,20 @@ impl<'a> Validator<'a> {
                 if list.len() > settings.years {
                     self.error_expected(
                         c.span(),
-                        format!("{} cohorts for an appraisal of {} years", list.len(), settings.years),
+                        format!(
+                            "{} cohorts for an appraisal of {} years",
+                            list.len(),
+                            settings.years
+                        ),
                         format!("at most {} (one per year)", settings.years),
                     );
                     return None;
                 }
                 for (t, n) in list.iter().enumerate() {
-                    out[t] = self.non_negative(&S::new(c.span(), n.clone()), &format!("the year {t} cohort"))?;
+                    out[t] = self.non_negative(
+                        &S::new(c.span(), n.clone()),
+                        &format!("the year {t} cohort"),
+                    )?;
                 }
             }
         }
@@ -837,27 +929,37 @@ impl<'a> Validator<'a> {
         let shape_given = r.lag.is_some() || r.duration.is_some() || r.drop_off.is_some();
         if let Some(p) = &r.profile {
             if shape_given {
-                self.error(p.span(), "give either `profile` or lag/duration/drop_off, not both");
+                self.error(
+                    p.span(),
+                    "give either `profile` or lag/duration/drop_off, not both",
+                );
                 return None;
             }
             if p.get_ref().is_empty() || p.get_ref().len() > settings.years {
                 self.error_expected(
                     p.span(),
                     format!("a profile of {} years", p.get_ref().len()),
-                    format!("from 1 to {} entries, one per year since starting", settings.years),
+                    format!(
+                        "from 1 to {} entries, one per year since starting",
+                        settings.years
+                    ),
                 );
                 return None;
             }
             let mut out = vec![0.0; settings.years];
             for (k, n) in p.get_ref().iter().enumerate() {
-                out[k] = self.non_negative(&S::new(p.span(), n.clone()), &format!("profile year {k}"))?;
+                out[k] =
+                    self.non_negative(&S::new(p.span(), n.clone()), &format!("profile year {k}"))?;
             }
             return Some(out);
         }
         let lag = match &r.lag {
             Some(l) if *l.get_ref() >= 0 => *l.get_ref() as usize,
             Some(l) => {
-                self.error(l.span(), format!("lag is {}, which is negative", l.get_ref()));
+                self.error(
+                    l.span(),
+                    format!("lag is {}, which is negative", l.get_ref()),
+                );
                 return None;
             }
             None => 0,
@@ -865,7 +967,11 @@ impl<'a> Validator<'a> {
         let duration = match &r.duration {
             Some(d) if *d.get_ref() >= 1 => *d.get_ref() as usize,
             Some(d) => {
-                self.error_expected(d.span(), format!("duration is {}", d.get_ref()), "at least 1 year");
+                self.error_expected(
+                    d.span(),
+                    format!("duration is {}", d.get_ref()),
+                    "at least 1 year",
+                );
                 return None;
             }
             None => 1,
@@ -887,7 +993,11 @@ impl<'a> Validator<'a> {
         )
     }
 
-    fn cashable(&mut self, c: Option<&S<CashableSpec>>, agencies: &[(Agency, f64)]) -> Option<Vec<f64>> {
+    fn cashable(
+        &mut self,
+        c: Option<&S<CashableSpec>>,
+        agencies: &[(Agency, f64)],
+    ) -> Option<Vec<f64>> {
         let mut out: Vec<f64> = agencies.iter().map(|(_, default)| *default).collect();
         match c {
             None => {}
@@ -898,8 +1008,12 @@ impl<'a> Validator<'a> {
                 }
                 CashableSpec::PerAgency(map) => {
                     for (agency, n) in map {
-                        let idx = self.agency_ref(&S::new(spec.span(), agency.clone()), agencies)?;
-                        out[idx] = self.rate(&S::new(spec.span(), n.clone()), &format!("cashable share for {agency}"))?;
+                        let idx =
+                            self.agency_ref(&S::new(spec.span(), agency.clone()), agencies)?;
+                        out[idx] = self.rate(
+                            &S::new(spec.span(), n.clone()),
+                            &format!("cashable share for {agency}"),
+                        )?;
                     }
                 }
             },
@@ -940,7 +1054,8 @@ impl<'a> Validator<'a> {
                 let Some(entry) = data.unit_costs.get(code.get_ref()) else {
                     let similar = data.unit_costs.similar_codes(code.get_ref());
                     let expected = if similar.is_empty() {
-                        "a code from the Unit Cost Database (see `oneplace ucd search WORDS`)".to_string()
+                        "a code from the Unit Cost Database (see `oneplace ucd search WORDS`)"
+                            .to_string()
                     } else {
                         format!("a Unit Cost Database code, such as {}", similar.join(", "))
                     };
@@ -953,14 +1068,20 @@ impl<'a> Validator<'a> {
                 };
                 ucd_entry = Some(entry);
                 let wanted: Vec<ValueKind> = match &r.kinds {
-                    None => ValueKind::ALL.into_iter().filter(|k| entry.value(*k).is_some()).collect(),
+                    None => ValueKind::ALL
+                        .into_iter()
+                        .filter(|k| entry.value(*k).is_some())
+                        .collect(),
                     Some(list) => {
                         let mut kinds = Vec::new();
                         for name in list.get_ref() {
                             match ValueKind::parse(name) {
                                 Some(k) if entry.value(k).is_some() => kinds.push(k),
                                 Some(k) => {
-                                    self.error(list.span(), format!("{} has no {k} value", entry.code));
+                                    self.error(
+                                        list.span(),
+                                        format!("{} has no {k} value", entry.code),
+                                    );
                                     return None;
                                 }
                                 None => {
@@ -979,7 +1100,10 @@ impl<'a> Validator<'a> {
                 let mut original = Vec::new();
                 for k in wanted {
                     let uv = entry.value(k).expect("kind filtered to priced ones");
-                    match cx.deflators.uprate(uv.value, uv.price_year, settings.price_base) {
+                    match cx
+                        .deflators
+                        .uprate(uv.value, uv.price_year, settings.price_base)
+                    {
                         Ok(x) => unit_values[k.index()] = Some(x),
                         Err(e) => {
                             self.error(code.span(), format!("{} {k} value: {e}", entry.code));
@@ -1034,7 +1158,10 @@ impl<'a> Validator<'a> {
             shares = self.shares(r, span.clone(), ucd_entry, agencies, vocabulary)?;
             self.transfers(r, &mut shares, agencies)?;
         } else if let Some(s) = &r.shares {
-            self.error(s.span(), "`shares` split a fiscal value, and this value has none");
+            self.error(
+                s.span(),
+                "`shares` split a fiscal value, and this value has none",
+            );
             return None;
         }
         let grade = match &r.confidence {
@@ -1093,7 +1220,13 @@ impl<'a> Validator<'a> {
             out.sort_by_key(|s| s.agency);
             return Some(out);
         }
-        let ids = || agencies.iter().map(|(a, _)| a.id.as_str()).collect::<Vec<_>>().join(", ");
+        let ids = || {
+            agencies
+                .iter()
+                .map(|(a, _)| a.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let Some(entry) = entry else {
             if agencies.len() == 1 {
                 return Some(vec![FiscalShare {
@@ -1130,7 +1263,8 @@ impl<'a> Validator<'a> {
             .iter()
             .enumerate()
             .filter(|(_, (a, _))| {
-                vocabulary.is_within(&a.kind, &ucd_kind.id) || vocabulary.is_within(&ucd_kind.id, &a.kind)
+                vocabulary.is_within(&a.kind, &ucd_kind.id)
+                    || vocabulary.is_within(&ucd_kind.id, &a.kind)
             })
             .map(|(i, _)| i)
             .collect();
@@ -1194,7 +1328,10 @@ impl<'a> Validator<'a> {
                 let vocabulary = AgencyVocabulary::seeded();
                 for s in shares.iter() {
                     let agency = &agencies[s.agency].0;
-                    if vocabulary.get(&agency.kind).is_some_and(|k| k.transfers_by_default) {
+                    if vocabulary
+                        .get(&agency.kind)
+                        .is_some_and(|k| k.transfers_by_default)
+                    {
                         let label = r
                             .ucd
                             .as_ref()

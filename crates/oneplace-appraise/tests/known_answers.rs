@@ -108,7 +108,10 @@ confidence = 1
     close(a.financial_roi.unwrap(), pv_fiscal / pv_costs);
     // Only the police's half of its 60% is cashable.
     close(a.totals.pv_cashable, 0.6 * 0.5 * pv_fiscal);
-    close(a.cashable_financial_roi.unwrap(), 0.3 * pv_fiscal / pv_costs);
+    close(
+        a.cashable_financial_roi.unwrap(),
+        0.3 * pv_fiscal / pv_costs,
+    );
     let pv_public = pv_fiscal + pv_economic + pv_social;
     close(a.totals.pv_public_value, pv_public);
     close(a.nppv, pv_public - pv_costs);
@@ -127,9 +130,22 @@ confidence = 1
     assert_eq!(icb.roi, None, "no cost borne, so no ROI");
 
     // Who pays, who benefits: council's share of cost × the ICB's benefit.
-    let f = a.matrix.funders.iter().position(|x| x == "council").unwrap();
-    let b = a.matrix.beneficiaries.iter().position(|x| x == "icb").unwrap();
-    close(a.matrix.values[f][b], pv_council / pv_costs * 0.4 * pv_fiscal);
+    let f = a
+        .matrix
+        .funders
+        .iter()
+        .position(|x| x == "council")
+        .unwrap();
+    let b = a
+        .matrix
+        .beneficiaries
+        .iter()
+        .position(|x| x == "icb")
+        .unwrap();
+    close(
+        a.matrix.values[f][b],
+        pv_council / pv_costs * 0.4 * pv_fiscal,
+    );
     let matrix_sum: f64 = a.matrix.values.iter().flatten().sum();
     close(matrix_sum, pv_fiscal);
 
@@ -336,7 +352,10 @@ confidence = 1
 "#
     );
     let a = appraise(&model);
-    close(a.totals.pv_costs, 1000.0 / 1.035 + 1000.0 / 1.035f64.powi(2));
+    close(
+        a.totals.pv_costs,
+        1000.0 / 1.035 + 1000.0 / 1.035f64.powi(2),
+    );
     close(a.npbi, 2000.0 / 1.035 + 2000.0 / 1.035f64.powi(2));
 }
 
@@ -417,9 +436,16 @@ confidence = 1
     close(row("police").equal_roi.unwrap(), 30_000.0);
     // Currently: the council pays 90,000 for 40,000 of benefit.
     close(row("council").net_current, -50_000.0);
-    assert_eq!(s.no_worse_off.current, vec!["council".to_string(), "police".to_string()]);
+    assert_eq!(
+        s.no_worse_off.current,
+        vec!["council".to_string(), "police".to_string()]
+    );
     // The police's in-kind 30,000 exceeds its 20,000 benefit: no split of
     // the cash can make it whole.
     assert!(!s.no_worse_off.achievable);
-    assert!(s.notes.iter().any(|n| n.contains("£40,000.00")), "{:?}", s.notes);
+    assert!(
+        s.notes.iter().any(|n| n.contains("£40,000.00")),
+        "{:?}",
+        s.notes
+    );
 }

@@ -32,6 +32,10 @@ pub fn render_csv(doc: &Document, section: Option<&str>) -> Result<String, Repor
 }
 
 fn single_table(table: &Table) -> Result<String, ReportError> {
+    // A table without columns has nothing to say; the writer would emit `""`.
+    if table.columns.is_empty() {
+        return Ok(String::new());
+    }
     let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
     writer.write_record(table.columns.iter().map(|c| c.key.as_str()))?;
     write_rows(&mut writer, table)?;
@@ -39,37 +43,43 @@ fn single_table(table: &Table) -> Result<String, ReportError> {
 }
 
 fn whole_document(doc: &Document) -> Result<String, ReportError> {
-    // Rows of different lengths (titles, notes, tables) are the point here.
-    let mut writer = csv::WriterBuilder::new()
-        .flexible(true)
-        .from_writer(Vec::new());
-    writer.write_record([doc.title.as_str()])?;
+    // Each block (the document heading, then each section) is written on its
+    // own and the blocks joined by an empty line. An empty line cannot be
+    // written as a CSV record: the writer emits `""` to keep it a record.
+    let mut blocks = Vec::with_capacity(doc.sections.len() + 1);
+    let mut heading = flexible_writer();
+    heading.write_record([doc.title.as_str()])?;
     for note in &doc.notes {
-        writer.write_record([note.as_str()])?;
+        heading.write_record([note.as_str()])?;
     }
+    blocks.push(finish(heading)?);
     for section in &doc.sections {
-        blank_line(&mut writer)?;
+        let mut writer = flexible_writer();
         writer.write_record([section.title.as_str()])?;
         for note in &section.notes {
             writer.write_record([note.as_str()])?;
         }
-        writer.write_record(section.table.columns.iter().map(|c| c.heading.as_str()))?;
-        write_rows(&mut writer, &section.table)?;
+        if !section.table.columns.is_empty() {
+            writer.write_record(section.table.columns.iter().map(|c| c.heading.as_str()))?;
+            write_rows(&mut writer, &section.table)?;
+        }
+        blocks.push(finish(writer)?);
     }
-    finish(writer)
+    Ok(blocks.join("\n"))
+}
+
+/// A writer that accepts records of different lengths: titles and notes
+/// are one field, tables as many as they have columns.
+fn flexible_writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new())
 }
 
 fn write_rows(writer: &mut csv::Writer<Vec<u8>>, table: &Table) -> Result<(), ReportError> {
     for r in 0..table.rows.len() {
         writer.write_record(table.row_cells(r).map(|cell| cell.csv_value()))?;
     }
-    Ok(())
-}
-
-/// A truly empty line (a record of no fields), which Excel shows as an empty
-/// row and which visually separates tables.
-fn blank_line(writer: &mut csv::Writer<Vec<u8>>) -> Result<(), ReportError> {
-    writer.write_record(std::iter::empty::<&[u8]>())?;
     Ok(())
 }
 
@@ -173,5 +183,8 @@ roi,
         };
         let doc = Document::new("T").with_section(Section::new("t", "T", table));
         assert_eq!(render_csv(&doc, Some("t")).unwrap(), "a,b\n1,\n1,2\n");
+        let doc = Document::new("T").with_section(Section::new("e", "E", Table::default()));
+        assert_eq!(render_csv(&doc, Some("e")).unwrap(), "");
+        assert_eq!(render_csv(&doc, None).unwrap(), "T\n\nE\n");
     }
 }

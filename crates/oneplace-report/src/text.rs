@@ -114,8 +114,8 @@ fn join_padded<'a>(cells: impl Iterator<Item = (&'a str, bool)>, widths: &[usize
         .join(GAP)
 }
 
-fn pad(text: &str, width_: usize, right: bool) -> String {
-    let fill = " ".repeat(width_.saturating_sub(width(text)));
+fn pad(text: &str, column_width: usize, right: bool) -> String {
+    let fill = " ".repeat(column_width.saturating_sub(width(text)));
     if right {
         format!("{fill}{text}")
     } else {
