@@ -147,6 +147,34 @@ pub struct OutcomeResult {
     pub pv_economic: f64,
     pub pv_social: f64,
     pub pv_public_value: f64,
+    /// The same by value line, so every figure traces back to its inputs.
+    pub values: Vec<ValueResult>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ValueResult {
+    pub label: String,
+    /// The Unit Cost Database code, when the value came from it.
+    pub ucd: Option<String>,
+    pub quantity: f64,
+    /// Per unit, in the price base, before optimism bias.
+    pub unit_fiscal: Option<f64>,
+    pub unit_economic: Option<f64>,
+    pub unit_social: Option<f64>,
+    pub optimism_reduction: f64,
+    pub pv_fiscal: f64,
+    pub pv_transfers: f64,
+    pub pv_economic: f64,
+    pub pv_social: f64,
+    pub fiscal_by_agency: Vec<AgencyAmount>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AgencyAmount {
+    pub agency: String,
+    pub share: f64,
+    pub transfer: bool,
+    pub pv: f64,
 }
 
 /// The DfT's value-for-money band for a benefit-cost ratio.
@@ -277,8 +305,32 @@ pub fn evaluate(model: &Model, data: &ReferenceData) -> Appraisal {
             pv_economic: 0.0,
             pv_social: 0.0,
             pv_public_value: 0.0,
+            values: Vec::with_capacity(o.values.len()),
         };
         for v in &o.values {
+            let mut vr = ValueResult {
+                label: v.label.clone(),
+                ucd: v.ucd_code().map(str::to_string),
+                quantity: v.quantity,
+                unit_fiscal: v.unit_value(ValueKind::Fiscal),
+                unit_economic: v.unit_value(ValueKind::Economic),
+                unit_social: v.unit_value(ValueKind::Social),
+                optimism_reduction: v.optimism_reduction,
+                pv_fiscal: 0.0,
+                pv_transfers: 0.0,
+                pv_economic: 0.0,
+                pv_social: 0.0,
+                fiscal_by_agency: v
+                    .shares
+                    .iter()
+                    .map(|s| AgencyAmount {
+                        agency: model.agencies[s.agency].id.clone(),
+                        share: s.share,
+                        transfer: s.transfer,
+                        pv: 0.0,
+                    })
+                    .collect(),
+            };
             let per_outcome = v.quantity * (1.0 - v.optimism_reduction);
             let fiscal = v.unit_value(ValueKind::Fiscal).unwrap_or(0.0) * per_outcome;
             let economic = v.unit_value(ValueKind::Economic).unwrap_or(0.0) * per_outcome;
@@ -288,18 +340,19 @@ pub fn evaluate(model: &Model, data: &ReferenceData) -> Appraisal {
                     continue;
                 }
                 let row = &mut rows[t];
-                for share in &v.shares {
+                for (share, by_agency) in v.shares.iter().zip(&mut vr.fiscal_by_agency) {
                     let x = n * fiscal * share.share;
+                    by_agency.pv += x * df[t];
                     let cashable = x * o.cashable[share.agency];
                     row.fiscal += x;
                     row.cashable += cashable;
                     agency_fiscal[share.agency] += x * df[t];
                     agency_cashable[share.agency] += cashable * df[t];
-                    r.pv_fiscal += x * df[t];
+                    vr.pv_fiscal += x * df[t];
                     r.pv_cashable += cashable * df[t];
                     if share.transfer {
                         row.transfers += x;
-                        r.pv_transfers += x * df[t];
+                        vr.pv_transfers += x * df[t];
                     } else {
                         row.public_value += x;
                         row.discounted_public_value += x * df[t];
@@ -313,9 +366,14 @@ pub fn evaluate(model: &Model, data: &ReferenceData) -> Appraisal {
                 row.social += n * social;
                 row.public_value += n * (economic + social);
                 row.discounted_public_value += n * economic * df[t] + n * social * social_df;
-                r.pv_economic += n * economic * df[t];
-                r.pv_social += n * social * social_df;
+                vr.pv_economic += n * economic * df[t];
+                vr.pv_social += n * social * social_df;
             }
+            r.pv_fiscal += vr.pv_fiscal;
+            r.pv_transfers += vr.pv_transfers;
+            r.pv_economic += vr.pv_economic;
+            r.pv_social += vr.pv_social;
+            r.values.push(vr);
         }
         r.pv_public_value = r.pv_fiscal - r.pv_transfers + r.pv_economic + r.pv_social;
         totals.pv_fiscal += r.pv_fiscal;

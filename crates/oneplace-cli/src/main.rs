@@ -1,1 +1,140 @@
-fn main() {}
+//! The `oneplace` command line: thin wiring of the library crates.
+//!
+//! Exit codes: 0 success; 1 the input is wrong (the message says where);
+//! 2 usage; 3 internal error.
+
+mod appraise_cmd;
+mod output;
+mod ucd_cmd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use oneplace_core::InputError;
+
+/// oneplace: make the case, run the pool, measure what happened, strike the deal.
+#[derive(Parser)]
+#[command(name = "oneplace", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Appraise a model (TOML or the Excel template): the financial and
+    /// economic case, who pays and who benefits, and a fair split.
+    ///
+    /// With no MODEL, appraises the bundled family-support example.
+    Appraise(appraise_cmd::Args),
+    /// Look up the Unit Cost Database.
+    Ucd {
+        #[command(subcommand)]
+        command: UcdCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UcdCommand {
+    /// Show one entry, its values uprated to a price year, and its place in
+    /// the hierarchy.
+    Show {
+        /// A code such as CR2.0 or E&E1.0.1.
+        code: String,
+        /// The price year to uprate to (default: the database's own, 2015/16).
+        #[arg(long, value_name = "YYYY/YY")]
+        price_year: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Find entries whose code, description, category, unit or agency
+    /// contain every word.
+    Search {
+        #[arg(required = true)]
+        words: Vec<String>,
+        /// Show at most this many entries.
+        #[arg(long, default_value_t = 25)]
+        limit: usize,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned tables for reading.
+    Table,
+    /// JSON for scripts.
+    Json,
+    /// CSV for spreadsheets.
+    Csv,
+    /// An Excel workbook (needs --out).
+    Xlsx,
+}
+
+/// What went wrong, by who must fix it.
+#[derive(Debug)]
+pub enum Failure {
+    /// The input is wrong.
+    Input(InputError),
+    /// The input is wrong, in a way with no finer location.
+    Message(String),
+    /// The command was used wrongly.
+    Usage(String),
+    /// oneplace failed.
+    Internal(String),
+}
+
+impl From<InputError> for Failure {
+    fn from(e: InputError) -> Failure {
+        Failure::Input(e)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Appraise(args) => appraise_cmd::run(args),
+        Command::Ucd { command } => match command {
+            UcdCommand::Show {
+                code,
+                price_year,
+                format,
+                out,
+            } => ucd_cmd::show(&code, price_year.as_deref(), format, out.as_deref()),
+            UcdCommand::Search {
+                words,
+                limit,
+                format,
+                out,
+            } => ucd_cmd::search(&words, limit, format, out.as_deref()),
+        },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(e)) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Message(m)) => {
+            eprintln!("error: {m}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Usage(m)) => {
+            eprintln!("error: {m}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Internal(m)) => {
+            eprintln!("internal error: {m}");
+            ExitCode::from(3)
+        }
+    }
+}
