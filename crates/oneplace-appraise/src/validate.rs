@@ -1156,7 +1156,7 @@ impl<'a> Validator<'a> {
         let mut shares = Vec::new();
         if has_fiscal {
             shares = self.shares(r, span.clone(), ucd_entry, agencies, vocabulary)?;
-            self.transfers(r, &mut shares, agencies)?;
+            self.transfers(r, &mut shares, agencies, vocabulary)?;
         } else if let Some(s) = &r.shares {
             self.error(
                 s.span(),
@@ -1307,6 +1307,7 @@ impl<'a> Validator<'a> {
         r: &RawValue,
         shares: &mut [FiscalShare],
         agencies: &[(Agency, f64)],
+        vocabulary: &AgencyVocabulary,
     ) -> Option<()> {
         match &r.transfer {
             Some(t) => match t.get_ref() {
@@ -1325,7 +1326,6 @@ impl<'a> Validator<'a> {
                 }
             },
             None => {
-                let vocabulary = AgencyVocabulary::seeded();
                 for s in shares.iter() {
                     let agency = &agencies[s.agency].0;
                     if vocabulary

@@ -1,0 +1,247 @@
+//! The `oneplace` command as a user runs it: output, exit codes, files.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn oneplace(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_oneplace"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("the binary runs")
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("UTF-8 errors")
+}
+
+fn ok(args: &[&str]) -> String {
+    let o = oneplace(args);
+    assert!(o.status.success(), "{args:?} failed: {}", stderr(&o));
+    stdout(&o)
+}
+
+const EXAMPLES: [&str; 4] = [
+    "family-support",
+    "employment-skills",
+    "integrated-care",
+    "domestic-abuse",
+];
+
+#[test]
+fn golden_table_output_for_each_example() {
+    for name in EXAMPLES {
+        let out = ok(&["appraise", &format!("examples/{name}.toml")]);
+        insta::assert_snapshot!(format!("appraise_{name}_table"), out);
+    }
+}
+
+#[test]
+fn golden_json_output_for_each_example() {
+    for name in EXAMPLES {
+        let out = ok(&["appraise", &format!("examples/{name}.toml"), "--format", "json"]);
+        insta::assert_snapshot!(format!("appraise_{name}_json"), out);
+    }
+}
+
+#[test]
+fn json_has_the_documented_keys() {
+    let out = ok(&["appraise", "examples/family-support.toml", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for key in [
+        "npbi",
+        "financial_roi",
+        "cashable_financial_roi",
+        "nppv",
+        "public_value_roi",
+        "payback_year_discounted",
+        "payback_year_undiscounted",
+        "agencies",
+        "matrix",
+        "fair_split",
+        "years",
+        "reference_data",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    for key in ["agency", "pv_cost", "pv_fiscal_benefit", "pv_cashable_benefit", "net", "roi"] {
+        assert!(v["agencies"][0].get(key).is_some(), "agencies lack {key}");
+    }
+    // Amounts are numbers in pounds, rounded to the penny.
+    let npbi = v["npbi"].as_f64().unwrap();
+    assert_eq!((npbi * 100.0).round() / 100.0, npbi);
+    let versions: Vec<&str> = v["reference_data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["version"].as_str().unwrap())
+        .collect();
+    assert!(versions.contains(&"gmca-v1.4"), "{versions:?}");
+}
+
+#[test]
+fn no_model_appraises_the_bundled_example() {
+    let bundled = ok(&["appraise"]);
+    let explicit = ok(&["appraise", "examples/family-support.toml"]);
+    assert_eq!(bundled, explicit);
+}
+
+#[test]
+fn one_table_as_plain_csv() {
+    let out = ok(&["appraise", "examples/family-support.toml", "--format", "csv", "--table", "agencies"]);
+    let mut lines = out.lines();
+    assert_eq!(
+        lines.next(),
+        Some("agency,name,pv_cost,pv_fiscal_benefit,pv_cashable_benefit,net,roi")
+    );
+    assert!(lines.next().unwrap().starts_with("county-council,Northshire County Council,"));
+    let o = oneplace(&["appraise", "examples/family-support.toml", "--format", "csv", "--table", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("available: summary, agencies"), "{}", stderr(&o));
+}
+
+#[test]
+fn explain_traces_a_figure_to_its_inputs() {
+    let out = ok(&["appraise", "examples/family-support.toml", "--explain", "npbi"]);
+    assert!(out.starts_with("Net present budget impact = £"), "{out}");
+    assert!(out.contains("Unit Cost Database CR1.0"), "{out}");
+    assert!(out.contains("cost 'key-workers' (county-council, revenue)"), "{out}");
+    let out = ok(&["appraise", "examples/family-support.toml", "--explain", "agency:police"]);
+    assert!(out.contains("agency 'police' net position"), "{out}");
+    let o = oneplace(&["appraise", "examples/family-support.toml", "--explain", "outcome:nothing"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no outcome 'nothing'"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_model_exits_1_naming_the_place_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("bad.toml");
+    let text = std::fs::read_to_string(repo().join("examples/domestic-abuse.toml"))
+        .unwrap()
+        .replace("success = 0.35", "success = 3.5");
+    std::fs::write(&model, text).unwrap();
+    let out = dir.path().join("result.json");
+    let o = oneplace(&[
+        "appraise",
+        model.to_str().unwrap(),
+        "--format",
+        "json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("bad.toml:89:11: success is 3.5, outside 0–1"), "{err}");
+    assert!(!out.exists(), "nothing is written on error");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no partial files");
+}
+
+#[test]
+fn missing_file_exits_1() {
+    let o = oneplace(&["appraise", "examples/no-such-model.toml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).starts_with("error: examples/no-such-model.toml:"), "{}", stderr(&o));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = oneplace(&["appraise", "--format", "yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = oneplace(&["ucd"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn results_workbook_and_template_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("results.xlsx");
+    ok(&[
+        "appraise",
+        "examples/integrated-care.toml",
+        "--format",
+        "xlsx",
+        "--out",
+        results.to_str().unwrap(),
+    ]);
+    assert!(std::fs::read(&results).unwrap().starts_with(b"PK"));
+
+    // A template filled in from the model appraises to the same figures.
+    let template = dir.path().join("model.xlsx");
+    ok(&[
+        "appraise",
+        "examples/integrated-care.toml",
+        "--template",
+        template.to_str().unwrap(),
+    ]);
+    let from_toml = ok(&["appraise", "examples/integrated-care.toml", "--format", "json"]);
+    let from_xlsx = ok(&["appraise", template.to_str().unwrap(), "--format", "json"]);
+    let a: serde_json::Value = serde_json::from_str(&from_toml).unwrap();
+    let b: serde_json::Value = serde_json::from_str(&from_xlsx).unwrap();
+    for key in ["npbi", "nppv", "financial_roi", "public_value_roi", "agencies", "years", "fair_split"] {
+        assert_eq!(a[key], b[key], "{key}");
+    }
+
+    let blank = dir.path().join("blank.xlsx");
+    ok(&["appraise", "--template", blank.to_str().unwrap()]);
+    assert!(blank.exists());
+    let o = oneplace(&["appraise", "--template", dir.path().join("t.csv").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn ucd_show_json_has_the_documented_fields() {
+    let out = ok(&["ucd", "show", "E&E1.0", "--format", "json", "--price-year", "2012/13"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["code"], "E&E1.0");
+    assert_eq!(v["unit"], "Per claimant per year");
+    assert!(v["description"].as_str().unwrap().starts_with("Job Seeker's Allowance"));
+    assert_eq!(v["fiscal"]["value"], 9800.0);
+    assert_eq!(v["fiscal"]["price_year"], "2012/13");
+    // Uprated to its own price year it is unchanged.
+    assert_eq!(v["fiscal"]["uprated_value"], 9800.0);
+    assert_eq!(v["fiscal"]["uprated_to"], "2012/13");
+    assert_eq!(v["economic"]["value"], 14044.0);
+    assert!(v["social"].is_null());
+    assert_eq!(v["children"].as_array().unwrap().len(), 11);
+}
+
+#[test]
+fn ucd_show_uprates_as_the_workbook_does() {
+    // CR1.0: £500 in 2002/03 prices; the workbook caches £673.2312… for 2015/16.
+    let out = ok(&["ucd", "show", "cr1.0", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["fiscal"]["uprated_value"], 673.23);
+    assert_eq!(v["fiscal"]["uprated_to"], "2015/16");
+    let text = ok(&["ucd", "show", "CR1.0"]);
+    assert!(text.contains("£673.23"), "{text}");
+}
+
+#[test]
+fn ucd_errors() {
+    let o = oneplace(&["ucd", "show", "CR99.0"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no Unit Cost Database entry 'CR99.0'"), "{}", stderr(&o));
+    let o = oneplace(&["ucd", "show", "CR1.0", "--price-year", "2030/31"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("outside deflator vintage"), "{}", stderr(&o));
+}
+
+#[test]
+fn ucd_search_lists_matches() {
+    let out = ok(&["ucd", "search", "domestic", "violence", "police"]);
+    insta::assert_snapshot!("ucd_search_domestic_violence_police", out);
+    let out = ok(&["ucd", "search", "A&E", "--format", "json", "--limit", "3"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["entries"].as_array().unwrap().len(), 3);
+    assert!(v["matches"].as_u64().unwrap() > 3);
+}
+
