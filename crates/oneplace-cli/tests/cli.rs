@@ -245,3 +245,39 @@ fn ucd_search_lists_matches() {
     assert!(v["matches"].as_u64().unwrap() > 3);
 }
 
+
+/// An independent implementation of the method (bench/appraise_peer.py,
+/// plain Python written from the formulas, reading the same data files)
+/// agrees with oneplace on every example.
+#[test]
+fn an_independent_python_appraisal_agrees() {
+    for name in EXAMPLES {
+        let model = format!("examples/{name}.toml");
+        let peer = Command::new("python3")
+            .arg("bench/appraise_peer.py")
+            .arg(&model)
+            .current_dir(repo())
+            .output()
+            .expect("python3 runs (CPython 3.11 or later is part of this machine kind)");
+        assert!(peer.status.success(), "{}", stderr(&peer));
+        let theirs: serde_json::Value = serde_json::from_slice(&peer.stdout).unwrap();
+        let ours: serde_json::Value =
+            serde_json::from_str(&ok(&["appraise", &model, "--format", "json"])).unwrap();
+        let near = |a: &serde_json::Value, b: &serde_json::Value, tolerance: f64, what: &str| {
+            let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+            assert!((a - b).abs() <= tolerance, "{name} {what}: oneplace {a}, peer {b}");
+        };
+        near(&ours["npbi"], &theirs["npbi"], 0.006, "npbi");
+        near(&ours["nppv"], &theirs["nppv"], 0.006, "nppv");
+        for key in ["financial_roi", "cashable_financial_roi", "public_value_roi"] {
+            near(&ours[key], &theirs[key], 1e-6, key);
+        }
+        assert_eq!(ours["payback_year_undiscounted"], theirs["payback_year_undiscounted"], "{name}");
+        for agency in ours["agencies"].as_array().unwrap() {
+            let id = agency["agency"].as_str().unwrap();
+            for key in ["pv_cost", "pv_fiscal_benefit"] {
+                near(&agency[key], &theirs["agencies"][id][key], 0.006, &format!("{id} {key}"));
+            }
+        }
+    }
+}
