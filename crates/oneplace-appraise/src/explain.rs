@@ -305,7 +305,7 @@ fn outcome(model: &Model, r: &OutcomeResult, data: &ReferenceData) -> Explanatio
                 let entry = data.unit_costs.get(code);
                 let originals: Vec<String> = original
                     .iter()
-                    .map(|(k, x, y)| format!("{k} £{x} in {y} prices"))
+                    .map(|(k, x, y)| format!("{k} {} in {y} prices", money(*x)))
                     .collect();
                 format!(
                     "Unit Cost Database {code}{}: {}; uprated to {} with deflators '{}'",

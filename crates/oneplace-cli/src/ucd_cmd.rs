@@ -101,28 +101,38 @@ fn show_document(e: &UnitCost, to: FinancialYear, data: &ReferenceData) -> Docum
             ]);
         }
     }
-    let mut about = Table::new(&[("field", "Field"), ("value", "Value")]);
+    // Long prose (the comment runs to paragraphs) reads better as notes
+    // than as a table cell.
     let agency = [e.agency_level1.as_deref(), e.agency_level2.as_deref()]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()
         .join(" / ");
+    let parent = e.parent.as_ref().map_or(String::new(), |p| {
+        format!(
+            "{} ({} line, {}: {})",
+            p.parent,
+            match p.tier {
+                oneplace_refdata::Tier::Constituent => "constituent",
+                oneplace_refdata::Tier::Subsidiary => "subsidiary",
+            },
+            p.relation.as_str(),
+            p.basis
+        )
+    });
+    let mut about = Vec::new();
     for (field, value) in [
         ("Unit", e.unit.clone()),
         ("Theme", format!("{} / {} / {}", e.theme, e.category, e.detail)),
         ("Agency bearing the cost", agency),
         ("RAG rating", e.rag.map_or(String::new(), |r| r.letter().to_string())),
+        ("Parent", parent),
         ("Source", e.source.clone()),
-        ("Comment", e.comment.clone()),
-        (
-            "Parent",
-            e.parent.as_ref().map_or(String::new(), |p| {
-                format!("{} ({:?}, {}: {})", p.parent, p.tier, p.relation.as_str(), p.basis).to_lowercase()
-            }),
-        ),
+        ("Comment", e.comment.split_whitespace().collect::<Vec<_>>().join(" ")),
+        ("Correction", e.correction.clone().unwrap_or_default()),
     ] {
         if !value.is_empty() {
-            about.push(vec![field.into(), value.into()]);
+            about.push(format!("{field}: {value}"));
         }
     }
     let mut children = Table::new(&[
@@ -137,14 +147,17 @@ fn show_document(e: &UnitCost, to: FinancialYear, data: &ReferenceData) -> Docum
             c.title().into(),
         ]);
     }
-    let mut doc = Document::new(format!("{} {}", e.code, e.title()))
+    let mut doc = Document::new(format!("{} {}", e.code, e.title()));
+    for line in about {
+        doc = doc.with_note(line);
+    }
+    doc = doc
         .with_note(format!(
             "Unit Cost Database {} (CC BY 4.0, New Economy / GMCA Research Team); uprated with GDP deflators '{}'.",
             data.unit_costs.edition,
             data.default_deflators().id
         ))
-        .with_section(Section::new("values", "Values", values))
-        .with_section(Section::new("about", "About", about));
+        .with_section(Section::new("values", "Values", values));
     if !children.rows.is_empty() {
         doc = doc.with_section(Section::new("children", "Children", children));
     }
