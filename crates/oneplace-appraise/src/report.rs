@@ -58,11 +58,11 @@ fn summary(a: &Appraisal) -> Section {
     let mut table = Table::new(&[("measure", "Measure"), ("value", "Value"), ("note", "Note")]);
     let mut row = |m: &str, v: Cell, n: &str| table.push(vec![m.into(), v, n.into()]);
     row("PV of costs", pounds(t.pv_costs), "after optimism bias");
-    row("  of which cash", pounds(t.pv_cash_costs), "capital and revenue");
-    row("  of which in kind", pounds(t.pv_in_kind_costs), "staff, premises, goods given");
+    row("PV of cash costs", pounds(t.pv_cash_costs), "capital and revenue");
+    row("PV of in-kind costs", pounds(t.pv_in_kind_costs), "staff, premises, goods given");
     row("PV of fiscal benefits", pounds(t.pv_fiscal), "savings to public bodies, after optimism bias");
-    row("  of which cashable", pounds(t.pv_cashable), "can be taken out of budgets");
-    row("  of which transfers", pounds(t.pv_transfers), "benefit payments and tax: not public value");
+    row("PV of cashable fiscal benefits", pounds(t.pv_cashable), "can be taken out of budgets");
+    row("PV of transfer payments", pounds(t.pv_transfers), "part of the fiscal benefits: benefits and tax, not public value");
     row("PV of economic benefits", pounds(t.pv_economic), "");
     row("PV of social benefits", pounds(t.pv_social), "");
     row("PV of public value", pounds(t.pv_public_value), "fiscal (less transfers) + economic + social");
