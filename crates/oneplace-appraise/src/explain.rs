@@ -34,7 +34,11 @@ impl Explanation {
         }
     }
 
-    fn ratio(figure: impl Into<String>, amount: Option<f64>, how: impl Into<String>) -> Explanation {
+    fn ratio(
+        figure: impl Into<String>,
+        amount: Option<f64>,
+        how: impl Into<String>,
+    ) -> Explanation {
         Explanation {
             figure: figure.into(),
             shown: amount.map_or("n/a".into(), |r| format!("{r:.4}")),
@@ -81,12 +85,7 @@ pub fn explain(
             t.pv_fiscal,
             "the sum over outcomes",
         )
-        .with(
-            a.outcomes
-                .iter()
-                .map(|o| outcome(model, o, data))
-                .collect(),
-        )
+        .with(a.outcomes.iter().map(|o| outcome(model, o, data)).collect())
     };
     let costs = || {
         Explanation::pounds("PV of costs", t.pv_costs, "the sum over cost lines").with(
@@ -109,31 +108,38 @@ pub fn explain(
                 money(t.pv_social)
             ),
         )
-        .with(
-            a.outcomes
-                .iter()
-                .map(|o| outcome(model, o, data))
-                .collect(),
-        )
+        .with(a.outcomes.iter().map(|o| outcome(model, o, data)).collect())
     };
     let (kind, id) = figure.split_once(':').unwrap_or((figure, ""));
     Ok(match kind.trim() {
         "npbi" => Explanation::pounds(
             "Net present budget impact",
             a.npbi,
-            format!("PV fiscal {} − PV costs {}", money(t.pv_fiscal), money(t.pv_costs)),
+            format!(
+                "PV fiscal {} − PV costs {}",
+                money(t.pv_fiscal),
+                money(t.pv_costs)
+            ),
         )
         .with(vec![fiscal(), costs()]),
         "financial_roi" => Explanation::ratio(
             "Financial return on investment",
             a.financial_roi,
-            format!("PV fiscal {} ÷ PV costs {}", money(t.pv_fiscal), money(t.pv_costs)),
+            format!(
+                "PV fiscal {} ÷ PV costs {}",
+                money(t.pv_fiscal),
+                money(t.pv_costs)
+            ),
         )
         .with(vec![fiscal(), costs()]),
         "cashable_financial_roi" => Explanation::ratio(
             "Cashable return on investment",
             a.cashable_financial_roi,
-            format!("PV cashable {} ÷ PV costs {}", money(t.pv_cashable), money(t.pv_costs)),
+            format!(
+                "PV cashable {} ÷ PV costs {}",
+                money(t.pv_cashable),
+                money(t.pv_costs)
+            ),
         )
         .with(vec![
             Explanation::pounds(
@@ -158,7 +164,11 @@ pub fn explain(
         "nppv" => Explanation::pounds(
             "Net present public value",
             a.nppv,
-            format!("PV public value {} − PV costs {}", money(t.pv_public_value), money(t.pv_costs)),
+            format!(
+                "PV public value {} − PV costs {}",
+                money(t.pv_public_value),
+                money(t.pv_costs)
+            ),
         )
         .with(vec![public(), costs()]),
         "public_value_roi" | "bcr" => Explanation::ratio(
@@ -187,7 +197,9 @@ pub fn explain(
             if model.agencies.iter().any(|x| x.id == other) {
                 return explain(model, a, data, &format!("agency:{other}"));
             }
-            return Err(format!("cannot explain '{figure}': choose one of {FIGURES}"));
+            return Err(format!(
+                "cannot explain '{figure}': choose one of {FIGURES}"
+            ));
         }
     })
 }
@@ -250,7 +262,12 @@ fn cost(model: &Model, a: &Appraisal, id: &str) -> Result<Explanation, String> {
         .map(|(t, x)| format!("year {t} {}", money(*x)))
         .collect();
     Ok(Explanation::pounds(
-        format!("cost '{}' ({}, {})", c.id, model.agencies[c.agency].id, c.kind.as_str()),
+        format!(
+            "cost '{}' ({}, {})",
+            c.id,
+            model.agencies[c.agency].id,
+            c.kind.as_str()
+        ),
         r.pv,
         format!(
             "Σ amount × (1 + {:.0}% optimism bias, grade {}{grade}) × DF(t)",
@@ -319,10 +336,7 @@ fn outcome(model: &Model, r: &OutcomeResult, data: &ReferenceData) -> Explanatio
                 format!("given explicitly in {price_year} prices")
             }
         };
-        let unit = |k: ValueKind| {
-            v.unit_value(k)
-                .map(|x| format!("{k} {}", money(x)))
-        };
+        let unit = |k: ValueKind| v.unit_value(k).map(|x| format!("{k} {}", money(x)));
         let units: Vec<String> = ValueKind::ALL.into_iter().filter_map(unit).collect();
         let shares: Vec<Explanation> = vr
             .fiscal_by_agency
@@ -334,7 +348,11 @@ fn outcome(model: &Model, r: &OutcomeResult, data: &ReferenceData) -> Explanatio
                     format!(
                         "share {}{}",
                         s.share,
-                        if s.transfer { ", a transfer: not public value" } else { "" }
+                        if s.transfer {
+                            ", a transfer: not public value"
+                        } else {
+                            ""
+                        }
                     ),
                 )
             })
@@ -395,7 +413,11 @@ fn agency(model: &Model, a: &Appraisal, id: &str) -> Result<Explanation, String>
         .iter()
         .find(|r| r.agency == id)
         .ok_or_else(|| unknown("agency", id, a.agencies.iter().map(|r| r.agency.as_str())))?;
-    let idx = model.agencies.iter().position(|x| x.id == id).expect("same agencies");
+    let idx = model
+        .agencies
+        .iter()
+        .position(|x| x.id == id)
+        .expect("same agencies");
     let costs: Vec<Explanation> = model
         .costs
         .iter()

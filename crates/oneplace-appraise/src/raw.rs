@@ -159,8 +159,8 @@ pub struct RawCost {
     /// `capital`, `revenue` or `in_kind`.
     #[serde(rename = "type")]
     pub kind: Option<S<String>>,
-    /// One amount per year from year 0.
-    pub amounts: Option<S<Vec<Num>>>,
+    /// One amount per year from year 0, each with its own place.
+    pub amounts: Option<S<Vec<S<Num>>>>,
     /// Or flat annual amounts over ranges of years.
     #[serde(default)]
     pub phase: Vec<S<RawPhase>>,
@@ -197,7 +197,7 @@ pub struct RawOutcome {
     /// Fraction lost each year after the first year of benefit.
     pub drop_off: Option<S<Num>>,
     /// Or the benefit profile by year since starting (1 = full benefit).
-    pub profile: Option<S<Vec<Num>>>,
+    pub profile: Option<S<Vec<S<Num>>>>,
     pub confidence: Option<S<i64>>,
     /// Discount the social (health) value at the Green Book health rate.
     pub health_discounting: Option<S<bool>>,

@@ -58,18 +58,58 @@ fn summary(a: &Appraisal) -> Section {
     let mut table = Table::new(&[("measure", "Measure"), ("value", "Value"), ("note", "Note")]);
     let mut row = |m: &str, v: Cell, n: &str| table.push(vec![m.into(), v, n.into()]);
     row("PV of costs", pounds(t.pv_costs), "after optimism bias");
-    row("PV of cash costs", pounds(t.pv_cash_costs), "capital and revenue");
-    row("PV of in-kind costs", pounds(t.pv_in_kind_costs), "staff, premises, goods given");
-    row("PV of fiscal benefits", pounds(t.pv_fiscal), "savings to public bodies, after optimism bias");
-    row("PV of cashable fiscal benefits", pounds(t.pv_cashable), "can be taken out of budgets");
-    row("PV of transfer payments", pounds(t.pv_transfers), "part of the fiscal benefits: benefits and tax, not public value");
+    row(
+        "PV of cash costs",
+        pounds(t.pv_cash_costs),
+        "capital and revenue",
+    );
+    row(
+        "PV of in-kind costs",
+        pounds(t.pv_in_kind_costs),
+        "staff, premises, goods given",
+    );
+    row(
+        "PV of fiscal benefits",
+        pounds(t.pv_fiscal),
+        "savings to public bodies, after optimism bias",
+    );
+    row(
+        "PV of cashable fiscal benefits",
+        pounds(t.pv_cashable),
+        "can be taken out of budgets",
+    );
+    row(
+        "PV of transfer payments",
+        pounds(t.pv_transfers),
+        "part of the fiscal benefits: benefits and tax, not public value",
+    );
     row("PV of economic benefits", pounds(t.pv_economic), "");
     row("PV of social benefits", pounds(t.pv_social), "");
-    row("PV of public value", pounds(t.pv_public_value), "fiscal (less transfers) + economic + social");
-    row("Net present budget impact", pounds(a.npbi), "PV fiscal − PV costs");
-    row("Financial return on investment", opt_ratio(a.financial_roi), "PV fiscal ÷ PV costs");
-    row("Cashable return on investment", opt_ratio(a.cashable_financial_roi), "PV cashable ÷ PV costs");
-    row("Net present public value", pounds(a.nppv), "PV public value − PV costs");
+    row(
+        "PV of public value",
+        pounds(t.pv_public_value),
+        "fiscal (less transfers) + economic + social",
+    );
+    row(
+        "Net present budget impact",
+        pounds(a.npbi),
+        "PV fiscal − PV costs",
+    );
+    row(
+        "Financial return on investment",
+        opt_ratio(a.financial_roi),
+        "PV fiscal ÷ PV costs",
+    );
+    row(
+        "Cashable return on investment",
+        opt_ratio(a.cashable_financial_roi),
+        "PV cashable ÷ PV costs",
+    );
+    row(
+        "Net present public value",
+        pounds(a.nppv),
+        "PV public value − PV costs",
+    );
     row(
         "Public value return (benefit-cost ratio)",
         opt_ratio(a.public_value_roi),
@@ -78,8 +118,16 @@ fn summary(a: &Appraisal) -> Section {
             a.value_for_money_band.unwrap_or("n/a")
         ),
     );
-    row("Payback (discounted)", year_label(a, a.payback_year_discounted), "cumulative fiscal benefit reaches cumulative cost");
-    row("Payback (undiscounted)", year_label(a, a.payback_year_undiscounted), "");
+    row(
+        "Payback (discounted)",
+        year_label(a, a.payback_year_discounted),
+        "cumulative fiscal benefit reaches cumulative cost",
+    );
+    row(
+        "Payback (undiscounted)",
+        year_label(a, a.payback_year_undiscounted),
+        "",
+    );
     Section::new("summary", "Summary", table)
 }
 
@@ -104,18 +152,23 @@ fn agencies(a: &Appraisal) -> Section {
             opt_ratio(r.roi),
         ]);
     }
-    Section::new("agencies", "Who pays and who benefits, by agency", table)
-        .with_note("Net = PV fiscal benefit − PV cost borne; ROI = PV fiscal benefit ÷ PV cost borne.")
+    Section::new("agencies", "Who pays and who benefits, by agency", table).with_note(
+        "Net = PV fiscal benefit − PV cost borne; ROI = PV fiscal benefit ÷ PV cost borne.",
+    )
 }
 
 fn matrix(a: &Appraisal) -> Section {
     let m = &a.matrix;
-    let mut columns: Vec<(String, String)> = vec![("funder".into(), "Funder \\ beneficiary".into())];
+    let mut columns: Vec<(String, String)> =
+        vec![("funder".into(), "Funder \\ beneficiary".into())];
     for b in &m.beneficiaries {
         columns.push((b.replace('-', "_"), b.clone()));
     }
     columns.push(("total".into(), "Total".into()));
-    let refs: Vec<(&str, &str)> = columns.iter().map(|(k, h)| (k.as_str(), h.as_str())).collect();
+    let refs: Vec<(&str, &str)> = columns
+        .iter()
+        .map(|(k, h)| (k.as_str(), h.as_str()))
+        .collect();
     let mut table = Table::new(&refs);
     for (f, funder) in m.funders.iter().enumerate() {
         let mut row: Vec<Cell> = vec![funder.as_str().into()];
@@ -331,7 +384,11 @@ fn round_floats(value: &mut serde_json::Value, key: Option<&str>) {
     match value {
         serde_json::Value::Number(n) if n.is_f64() => {
             let x = n.as_f64().unwrap_or_default();
-            let scale = if key.is_some_and(is_fine_grained) { 1e6 } else { 100.0 };
+            let scale = if key.is_some_and(is_fine_grained) {
+                1e6
+            } else {
+                100.0
+            };
             let rounded = (x * scale).round() / scale;
             // -0.0 would print as "-0.0".
             let rounded = if rounded == 0.0 { 0.0 } else { rounded };

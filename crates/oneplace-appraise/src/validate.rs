@@ -686,7 +686,7 @@ impl<'a> Validator<'a> {
         })
     }
 
-    fn amount_list(&mut self, list: &S<Vec<Num>>, settings: &Settings) -> Option<Vec<f64>> {
+    fn amount_list(&mut self, list: &S<Vec<S<Num>>>, settings: &Settings) -> Option<Vec<f64>> {
         if list.get_ref().len() > settings.years {
             self.error_expected(
                 list.span(),
@@ -706,8 +706,7 @@ impl<'a> Validator<'a> {
         let mut out = vec![0.0; settings.years];
         let mut ok = true;
         for (t, n) in list.get_ref().iter().enumerate() {
-            let spanned = S::new(list.span(), n.clone());
-            match self.number(&spanned, &format!("the year {t} amount")) {
+            match self.number(n, &format!("the year {t} amount")) {
                 Some(x) => out[t] = x,
                 None => ok = false,
             }
@@ -948,8 +947,7 @@ impl<'a> Validator<'a> {
             }
             let mut out = vec![0.0; settings.years];
             for (k, n) in p.get_ref().iter().enumerate() {
-                out[k] =
-                    self.non_negative(&S::new(p.span(), n.clone()), &format!("profile year {k}"))?;
+                out[k] = self.non_negative(n, &format!("profile year {k}"))?;
             }
             return Some(out);
         }

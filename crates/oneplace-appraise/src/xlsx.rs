@@ -1409,27 +1409,18 @@ impl WorkbookReader {
     }
 
     /// A cost row's year columns as one list from year 0: trailing blanks
-    /// trimmed, blanks between amounts 0. The list's place is the row's
-    /// first year cell.
-    fn amounts(&mut self, t: &Table, r: u32) -> Option<S<Vec<Num>>> {
+    /// trimmed, blanks between amounts 0. Each amount's place is its own
+    /// cell, so the validator reports a bad amount where it is.
+    fn amounts(&mut self, t: &Table, r: u32) -> Option<S<Vec<S<Num>>>> {
         let &(last_year, _) = t.years.last()?;
-        let mut list: Vec<Option<Num>> = vec![None; last_year + 1];
+        let mut list: Vec<Option<S<Num>>> = vec![None; last_year + 1];
         for &(year, column) in &t.years {
             let cell = t.cell(r, column);
             if matches!(cell, Cell::Blank) {
                 continue;
             }
-            // The validator places a bad amount at the list's first cell;
-            // here the exact cell is known, so text that is no amount is
-            // reported where it is.
-            let checked = to_num(cell).and_then(|n| match &n {
-                Num::Text(text) => parse_pounds(text)
-                    .map(|_| n)
-                    .map_err(|e| problem(e, "a number such as 1200 or \"£1,200.50\"")),
-                _ => Ok(n),
-            });
-            match checked {
-                Ok(n) => list[year] = Some(n),
+            match to_num(cell) {
+                Ok(n) => list[year] = Some(S::new(self.locator.span(t.sheet, r, column), n)),
                 Err(p) => {
                     let p = Problem {
                         message: format!("the year {year} amount: {}", p.message),
@@ -1442,10 +1433,21 @@ impl WorkbookReader {
         let end = list.iter().rposition(Option::is_some)? + 1;
         list.truncate(end);
         let span = self.locator.span(t.sheet, r, t.years[0].1);
-        Some(S::new(
-            span,
-            list.into_iter().map(|n| n.unwrap_or(Num::Int(0))).collect(),
-        ))
+        let entries = list
+            .into_iter()
+            .enumerate()
+            .map(|(year, n)| {
+                n.unwrap_or_else(|| {
+                    let column = t
+                        .years
+                        .iter()
+                        .find(|(y, _)| *y == year)
+                        .map_or(t.years[0].1, |c| c.1);
+                    S::new(self.locator.span(t.sheet, r, column), Num::Int(0))
+                })
+            })
+            .collect();
+        Some(S::new(span, entries))
     }
 
     fn outcome(&mut self, t: &Table, r: u32) -> S<RawOutcome> {
@@ -1465,7 +1467,10 @@ impl WorkbookReader {
                 lag: self.whole(t, r, "lag"),
                 duration: self.whole(t, r, "duration"),
                 drop_off: self.num(t, r, "drop_off"),
-                profile: self.field(t, r, "profile", |c, _| to_number_list(c)),
+                profile: self.field(t, r, "profile", |c, span| {
+                    to_number_list(c)
+                        .map(|list| list.into_iter().map(|n| S::new(span.clone(), n)).collect())
+                }),
                 confidence: self.whole(t, r, "confidence"),
                 health_discounting: self.boolean(t, r, "health_discounting"),
                 cashable: self.field(t, r, "cashable", |c, _| to_cashable(c)),
@@ -1982,7 +1987,11 @@ fn cost_amounts(c: &RawCost, first_year: Option<FinancialYear>) -> Result<Vec<Ou
         ))),
         // An empty list is a cost of nothing in every year, not a missing one.
         (Some(list), true) if list.get_ref().is_empty() => Ok(vec![Out::Num(Num::Int(0))]),
-        (Some(list), true) => Ok(list.get_ref().iter().cloned().map(Out::Num).collect()),
+        (Some(list), true) => Ok(list
+            .get_ref()
+            .iter()
+            .map(|n| Out::Num(n.get_ref().clone()))
+            .collect()),
         (None, true) => Ok(Vec::new()),
         (None, false) => expand_phases(id, &c.phase, first_year),
     }
@@ -2069,10 +2078,10 @@ fn outcome_row(o: &RawOutcome) -> Vec<Out> {
         Some(YearRef::Offset(i)) => Out::Whole(*i),
         Some(YearRef::Year(t)) => Out::Text(t.clone()),
     };
-    let profile = o
-        .profile
-        .as_ref()
-        .map_or(Out::Blank, |p| out_list(p.get_ref()));
+    let profile = o.profile.as_ref().map_or(Out::Blank, |p| {
+        let list: Vec<Num> = p.get_ref().iter().map(|n| n.get_ref().clone()).collect();
+        out_list(&list)
+    });
     let cashable = match o.cashable.as_ref().map(|c| c.get_ref()) {
         None => Out::Blank,
         Some(CashableSpec::All(n)) => Out::Num(n.clone()),

@@ -113,8 +113,9 @@ fn unknown_agency_kind() {
 #[test]
 fn malformed_numbers_and_years() {
     let e = error_for("amounts = [1000, 1000]", "amounts = [1000, \"1,00\"]");
+    // The entry itself is named, not the list: column 18 is the second amount.
     assert!(
-        e.starts_with("error: m.toml:18:11: the year 1 amount:"),
+        e.starts_with("error: m.toml:18:18: the year 1 amount:"),
         "{e}"
     );
     assert!(e.contains("thousands separators"), "{e}");

@@ -57,11 +57,18 @@ pub fn run(args: Args) -> Result<(), Failure> {
         }
     } else if args.format == Format::Json {
         if args.table.is_some() {
-            return Err(Failure::Usage("--table selects a table of the table, csv or xlsx output; JSON has every table".into()));
+            return Err(Failure::Usage(
+                "--table selects a table of the table, csv or xlsx output; JSON has every table"
+                    .into(),
+            ));
         }
         json_bytes(&report::to_json(&appraisal))
     } else {
-        render(&report::document(&appraisal), args.format, args.table.as_deref())?
+        render(
+            &report::document(&appraisal),
+            args.format,
+            args.table.as_deref(),
+        )?
     };
     write(args.out.as_deref(), &bytes)
 }
@@ -85,8 +92,11 @@ fn load(path: Option<&Path>, data: &ReferenceData) -> Result<Model, Failure> {
     if is_workbook(path) {
         return Ok(xlsx::read_xlsx(&name, &bytes, data)?);
     }
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Failure::Message(format!("{name}: not UTF-8 text (a model is TOML, or an .xlsx workbook)")))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Failure::Message(format!(
+            "{name}: not UTF-8 text (a model is TOML, or an .xlsx workbook)"
+        ))
+    })?;
     Ok(read_toml(&name, &text, data)?)
 }
 

@@ -23,7 +23,10 @@ pub fn write(out: Option<&Path>, bytes: &[u8]) -> Result<(), Failure> {
             }
         }
         Some(path) => {
-            let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
             let name = path
                 .file_name()
                 .ok_or_else(|| Failure::Usage(format!("{} is not a file name", path.display())))?;

@@ -13,7 +13,9 @@ use crate::{Failure, Format};
 fn price_year(text: Option<&str>, data: &ReferenceData) -> Result<FinancialYear, Failure> {
     let year = match text {
         None => return Ok(data.unit_cost_price_year),
-        Some(t) => FinancialYear::parse(t).map_err(|e| Failure::Message(format!("--price-year: {e}")))?,
+        Some(t) => {
+            FinancialYear::parse(t).map_err(|e| Failure::Message(format!("--price-year: {e}")))?
+        }
     };
     data.default_deflators()
         .index(year)
@@ -123,12 +125,21 @@ fn show_document(e: &UnitCost, to: FinancialYear, data: &ReferenceData) -> Docum
     let mut about = Vec::new();
     for (field, value) in [
         ("Unit", e.unit.clone()),
-        ("Theme", format!("{} / {} / {}", e.theme, e.category, e.detail)),
+        (
+            "Theme",
+            format!("{} / {} / {}", e.theme, e.category, e.detail),
+        ),
         ("Agency bearing the cost", agency),
-        ("RAG rating", e.rag.map_or(String::new(), |r| r.letter().to_string())),
+        (
+            "RAG rating",
+            e.rag.map_or(String::new(), |r| r.letter().to_string()),
+        ),
         ("Parent", parent),
         ("Source", e.source.clone()),
-        ("Comment", e.comment.split_whitespace().collect::<Vec<_>>().join(" ")),
+        (
+            "Comment",
+            e.comment.split_whitespace().collect::<Vec<_>>().join(" "),
+        ),
         ("Correction", e.correction.clone().unwrap_or_default()),
     ] {
         if !value.is_empty() {
@@ -164,7 +175,12 @@ fn show_document(e: &UnitCost, to: FinancialYear, data: &ReferenceData) -> Docum
     doc
 }
 
-pub fn show(code: &str, year: Option<&str>, format: Format, out: Option<&Path>) -> Result<(), Failure> {
+pub fn show(
+    code: &str,
+    year: Option<&str>,
+    format: Format,
+    out: Option<&Path>,
+) -> Result<(), Failure> {
     let data = ReferenceData::embedded();
     check_binary_destination(format, out)?;
     let to = price_year(year, data)?;
@@ -175,7 +191,9 @@ pub fn show(code: &str, year: Option<&str>, format: Format, out: Option<&Path>) 
         } else {
             format!("; codes like it: {}", similar.join(", "))
         };
-        return Err(Failure::Message(format!("no Unit Cost Database entry '{code}'{hint}")));
+        return Err(Failure::Message(format!(
+            "no Unit Cost Database entry '{code}'{hint}"
+        )));
     };
     let bytes = match format {
         Format::Json => json_bytes(&entry_json(entry, to, data)),
@@ -184,7 +202,12 @@ pub fn show(code: &str, year: Option<&str>, format: Format, out: Option<&Path>) 
     write(out, &bytes)
 }
 
-pub fn search(words: &[String], limit: usize, format: Format, out: Option<&Path>) -> Result<(), Failure> {
+pub fn search(
+    words: &[String],
+    limit: usize,
+    format: Format,
+    out: Option<&Path>,
+) -> Result<(), Failure> {
     let data = ReferenceData::embedded();
     check_binary_destination(format, out)?;
     let refs: Vec<&str> = words.iter().map(String::as_str).collect();

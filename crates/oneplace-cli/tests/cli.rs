@@ -47,14 +47,24 @@ fn golden_table_output_for_each_example() {
 #[test]
 fn golden_json_output_for_each_example() {
     for name in EXAMPLES {
-        let out = ok(&["appraise", &format!("examples/{name}.toml"), "--format", "json"]);
+        let out = ok(&[
+            "appraise",
+            &format!("examples/{name}.toml"),
+            "--format",
+            "json",
+        ]);
         insta::assert_snapshot!(format!("appraise_{name}_json"), out);
     }
 }
 
 #[test]
 fn json_has_the_documented_keys() {
-    let out = ok(&["appraise", "examples/family-support.toml", "--format", "json"]);
+    let out = ok(&[
+        "appraise",
+        "examples/family-support.toml",
+        "--format",
+        "json",
+    ]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     for key in [
         "npbi",
@@ -72,7 +82,14 @@ fn json_has_the_documented_keys() {
     ] {
         assert!(v.get(key).is_some(), "missing {key}");
     }
-    for key in ["agency", "pv_cost", "pv_fiscal_benefit", "pv_cashable_benefit", "net", "roi"] {
+    for key in [
+        "agency",
+        "pv_cost",
+        "pv_fiscal_benefit",
+        "pv_cashable_benefit",
+        "net",
+        "roi",
+    ] {
         assert!(v["agencies"][0].get(key).is_some(), "agencies lack {key}");
     }
     // Amounts are numbers in pounds, rounded to the penny.
@@ -96,29 +113,74 @@ fn no_model_appraises_the_bundled_example() {
 
 #[test]
 fn one_table_as_plain_csv() {
-    let out = ok(&["appraise", "examples/family-support.toml", "--format", "csv", "--table", "agencies"]);
+    let out = ok(&[
+        "appraise",
+        "examples/family-support.toml",
+        "--format",
+        "csv",
+        "--table",
+        "agencies",
+    ]);
     let mut lines = out.lines();
     assert_eq!(
         lines.next(),
         Some("agency,name,pv_cost,pv_fiscal_benefit,pv_cashable_benefit,net,roi")
     );
-    assert!(lines.next().unwrap().starts_with("county-council,Northshire County Council,"));
-    let o = oneplace(&["appraise", "examples/family-support.toml", "--format", "csv", "--table", "nope"]);
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("county-council,Northshire County Council,")
+    );
+    let o = oneplace(&[
+        "appraise",
+        "examples/family-support.toml",
+        "--format",
+        "csv",
+        "--table",
+        "nope",
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("available: summary, agencies"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("available: summary, agencies"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
 fn explain_traces_a_figure_to_its_inputs() {
-    let out = ok(&["appraise", "examples/family-support.toml", "--explain", "npbi"]);
+    let out = ok(&[
+        "appraise",
+        "examples/family-support.toml",
+        "--explain",
+        "npbi",
+    ]);
     assert!(out.starts_with("Net present budget impact = £"), "{out}");
     assert!(out.contains("Unit Cost Database CR1.0"), "{out}");
-    assert!(out.contains("cost 'key-workers' (county-council, revenue)"), "{out}");
-    let out = ok(&["appraise", "examples/family-support.toml", "--explain", "agency:police"]);
+    assert!(
+        out.contains("cost 'key-workers' (county-council, revenue)"),
+        "{out}"
+    );
+    let out = ok(&[
+        "appraise",
+        "examples/family-support.toml",
+        "--explain",
+        "agency:police",
+    ]);
     assert!(out.contains("agency 'police' net position"), "{out}");
-    let o = oneplace(&["appraise", "examples/family-support.toml", "--explain", "outcome:nothing"]);
+    let o = oneplace(&[
+        "appraise",
+        "examples/family-support.toml",
+        "--explain",
+        "outcome:nothing",
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("no outcome 'nothing'"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no outcome 'nothing'"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -140,16 +202,27 @@ fn bad_model_exits_1_naming_the_place_and_writes_nothing() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
-    assert!(err.contains("bad.toml:89:11: success is 3.5, outside 0–1"), "{err}");
+    assert!(
+        err.contains("bad.toml:89:11: success is 3.5, outside 0–1"),
+        "{err}"
+    );
     assert!(!out.exists(), "nothing is written on error");
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no partial files");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no partial files"
+    );
 }
 
 #[test]
 fn missing_file_exits_1() {
     let o = oneplace(&["appraise", "examples/no-such-model.toml"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).starts_with("error: examples/no-such-model.toml:"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("error: examples/no-such-model.toml:"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -182,28 +255,58 @@ fn results_workbook_and_template_round_trip() {
         "--template",
         template.to_str().unwrap(),
     ]);
-    let from_toml = ok(&["appraise", "examples/integrated-care.toml", "--format", "json"]);
+    let from_toml = ok(&[
+        "appraise",
+        "examples/integrated-care.toml",
+        "--format",
+        "json",
+    ]);
     let from_xlsx = ok(&["appraise", template.to_str().unwrap(), "--format", "json"]);
     let a: serde_json::Value = serde_json::from_str(&from_toml).unwrap();
     let b: serde_json::Value = serde_json::from_str(&from_xlsx).unwrap();
-    for key in ["npbi", "nppv", "financial_roi", "public_value_roi", "agencies", "years", "fair_split"] {
+    for key in [
+        "npbi",
+        "nppv",
+        "financial_roi",
+        "public_value_roi",
+        "agencies",
+        "years",
+        "fair_split",
+    ] {
         assert_eq!(a[key], b[key], "{key}");
     }
 
     let blank = dir.path().join("blank.xlsx");
     ok(&["appraise", "--template", blank.to_str().unwrap()]);
     assert!(blank.exists());
-    let o = oneplace(&["appraise", "--template", dir.path().join("t.csv").to_str().unwrap()]);
+    let o = oneplace(&[
+        "appraise",
+        "--template",
+        dir.path().join("t.csv").to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
 }
 
 #[test]
 fn ucd_show_json_has_the_documented_fields() {
-    let out = ok(&["ucd", "show", "E&E1.0", "--format", "json", "--price-year", "2012/13"]);
+    let out = ok(&[
+        "ucd",
+        "show",
+        "E&E1.0",
+        "--format",
+        "json",
+        "--price-year",
+        "2012/13",
+    ]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["code"], "E&E1.0");
     assert_eq!(v["unit"], "Per claimant per year");
-    assert!(v["description"].as_str().unwrap().starts_with("Job Seeker's Allowance"));
+    assert!(
+        v["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("Job Seeker's Allowance")
+    );
     assert_eq!(v["fiscal"]["value"], 9800.0);
     assert_eq!(v["fiscal"]["price_year"], "2012/13");
     // Uprated to its own price year it is unchanged.
@@ -229,10 +332,18 @@ fn ucd_show_uprates_as_the_workbook_does() {
 fn ucd_errors() {
     let o = oneplace(&["ucd", "show", "CR99.0"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("no Unit Cost Database entry 'CR99.0'"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no Unit Cost Database entry 'CR99.0'"),
+        "{}",
+        stderr(&o)
+    );
     let o = oneplace(&["ucd", "show", "CR1.0", "--price-year", "2030/31"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("outside deflator vintage"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("outside deflator vintage"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -244,7 +355,6 @@ fn ucd_search_lists_matches() {
     assert_eq!(v["entries"].as_array().unwrap().len(), 3);
     assert!(v["matches"].as_u64().unwrap() > 3);
 }
-
 
 /// An independent implementation of the method (bench/appraise_peer.py,
 /// plain Python written from the formulas, reading the same data files)
@@ -265,18 +375,33 @@ fn an_independent_python_appraisal_agrees() {
             serde_json::from_str(&ok(&["appraise", &model, "--format", "json"])).unwrap();
         let near = |a: &serde_json::Value, b: &serde_json::Value, tolerance: f64, what: &str| {
             let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
-            assert!((a - b).abs() <= tolerance, "{name} {what}: oneplace {a}, peer {b}");
+            assert!(
+                (a - b).abs() <= tolerance,
+                "{name} {what}: oneplace {a}, peer {b}"
+            );
         };
         near(&ours["npbi"], &theirs["npbi"], 0.006, "npbi");
         near(&ours["nppv"], &theirs["nppv"], 0.006, "nppv");
-        for key in ["financial_roi", "cashable_financial_roi", "public_value_roi"] {
+        for key in [
+            "financial_roi",
+            "cashable_financial_roi",
+            "public_value_roi",
+        ] {
             near(&ours[key], &theirs[key], 1e-6, key);
         }
-        assert_eq!(ours["payback_year_undiscounted"], theirs["payback_year_undiscounted"], "{name}");
+        assert_eq!(
+            ours["payback_year_undiscounted"], theirs["payback_year_undiscounted"],
+            "{name}"
+        );
         for agency in ours["agencies"].as_array().unwrap() {
             let id = agency["agency"].as_str().unwrap();
             for key in ["pv_cost", "pv_fiscal_benefit"] {
-                near(&agency[key], &theirs["agencies"][id][key], 0.006, &format!("{id} {key}"));
+                near(
+                    &agency[key],
+                    &theirs["agencies"][id][key],
+                    0.006,
+                    &format!("{id} {key}"),
+                );
             }
         }
     }

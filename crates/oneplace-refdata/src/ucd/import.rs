@@ -459,22 +459,22 @@ pub fn parse_table(csv_text: &str) -> Result<Vec<UnitCost>, String> {
     let mut out = Vec::new();
     for (i, row) in reader.deserialize::<TableRow>().enumerate() {
         let r = row.map_err(|e| format!("unit cost table row {}: {e}", i + 2))?;
-        let value =
-            |v: Option<f64>, y: Option<FinancialYear>, f: Option<String>, u: Option<f64>| match (
-                v, y,
-            ) {
-                (Some(value), Some(price_year)) => Ok(Some(UnitValue {
-                    value,
-                    price_year,
-                    formula: f,
-                    workbook_uprated: u,
-                })),
-                (None, None) => Ok(None),
-                _ => Err(format!(
-                    "unit cost table row {}: a value needs both an amount and a price year",
-                    i + 2
-                )),
-            };
+        let value = |v: Option<f64>,
+                     y: Option<FinancialYear>,
+                     f: Option<String>,
+                     u: Option<f64>| match (v, y) {
+            (Some(value), Some(price_year)) => Ok(Some(UnitValue {
+                value,
+                price_year,
+                formula: f,
+                workbook_uprated: u,
+            })),
+            (None, None) => Ok(None),
+            _ => Err(format!(
+                "unit cost table row {}: a value needs both an amount and a price year",
+                i + 2
+            )),
+        };
         let parent = match (r.parent, r.tier, r.relation) {
             (Some(parent), Some(tier), Some(relation)) => Some(ParentLink {
                 parent,
