@@ -264,7 +264,7 @@ pub fn evaluate(model: &Model, data: &ReferenceData) -> Appraisal {
         let mut total = 0.0;
         let mut pv = 0.0;
         for (t, amount) in c.amounts.iter().enumerate() {
-            let x = amount * (1.0 + c.optimism_uplift);
+            let x = amount * c.scale * (1.0 + c.optimism_uplift);
             total += x;
             pv += x * df[t];
             if c.kind.is_cash() {
@@ -292,12 +292,12 @@ pub fn evaluate(model: &Model, data: &ReferenceData) -> Appraisal {
     let mut outcomes = Vec::with_capacity(model.outcomes.len());
     for o in &model.outcomes {
         let rate = o.rate();
-        let volume = outcome_volume(&o.cohort, rate, &o.profile);
+        let volume = outcome_volume(&o.cohort, rate * o.cohort_scale, &o.profile);
         let mut r = OutcomeResult {
             id: o.id.clone(),
             name: o.name.clone(),
             rate,
-            starters: o.cohort.iter().sum(),
+            starters: o.cohort.iter().sum::<f64>() * o.cohort_scale,
             outcome_years: volume.iter().sum(),
             pv_fiscal: 0.0,
             pv_cashable: 0.0,
@@ -331,7 +331,7 @@ pub fn evaluate(model: &Model, data: &ReferenceData) -> Appraisal {
                     })
                     .collect(),
             };
-            let per_outcome = v.quantity * (1.0 - v.optimism_reduction);
+            let per_outcome = v.quantity * v.scale * (1.0 - v.optimism_reduction);
             let fiscal = v.unit_value(ValueKind::Fiscal).unwrap_or(0.0) * per_outcome;
             let economic = v.unit_value(ValueKind::Economic).unwrap_or(0.0) * per_outcome;
             let social = v.unit_value(ValueKind::Social).unwrap_or(0.0) * per_outcome;

@@ -20,9 +20,11 @@ pub mod explain;
 pub mod fair_split;
 pub mod guard;
 pub mod model;
+pub mod params;
 pub mod raw;
 pub mod read_toml;
 pub mod report;
+pub mod uncertainty;
 pub mod validate;
 pub mod xlsx;
 

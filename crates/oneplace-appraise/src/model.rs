@@ -9,6 +9,8 @@ use oneplace_core::{FinancialYear, Location};
 use oneplace_refdata::{DatasetVersion, OptimismBiasTable, ValueKind};
 use serde::Serialize;
 
+use crate::uncertainty::Distribution;
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Model {
     pub name: String,
@@ -20,6 +22,12 @@ pub struct Model {
     pub agencies: Vec<Agency>,
     pub costs: Vec<CostLine>,
     pub outcomes: Vec<Outcome>,
+    /// Inputs given as distributions, for simulation and sensitivity.
+    pub uncertain: Vec<UncertainInput>,
+    /// Rank correlations between uncertain inputs (indexes into `uncertain`).
+    pub correlations: Vec<Correlation>,
+    /// Named sets of input values to compare with the base case.
+    pub scenarios: Vec<Scenario>,
     /// The reference data the model was resolved against.
     pub reference_data: Vec<DatasetVersion>,
     /// Things worth a second look that are not errors.
@@ -104,6 +112,9 @@ pub struct CostLine {
     pub confidence: u8,
     /// Costs are multiplied by `1 + optimism_uplift`.
     pub optimism_uplift: f64,
+    /// A multiplier on every year's amount (1 unless a scenario or a
+    /// distribution says otherwise).
+    pub scale: f64,
     #[serde(skip)]
     pub location: Location,
 }
@@ -114,6 +125,8 @@ pub struct Outcome {
     pub name: String,
     /// Starters by year.
     pub cohort: Vec<f64>,
+    /// A multiplier on every year's starters.
+    pub cohort_scale: f64,
     pub engagement: f64,
     pub success: f64,
     pub deadweight: f64,
@@ -121,6 +134,9 @@ pub struct Outcome {
     pub leakage: f64,
     /// Benefit by whole years since starting (1 = the full benefit).
     pub profile: Vec<f64>,
+    /// The lag, duration and drop-off the profile was made from, when it
+    /// was not given year by year.
+    pub shape: Option<Shape>,
     pub confidence: u8,
     pub health_discounting: bool,
     /// Cashable share of the fiscal benefit, by agency index.
@@ -128,6 +144,29 @@ pub struct Outcome {
     pub values: Vec<ValueLine>,
     #[serde(skip)]
     pub location: Location,
+}
+
+/// A benefit profile's shape: nothing for `lag` years, then the full
+/// benefit falling by `drop_off` a year for `duration` years.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Shape {
+    pub lag: usize,
+    pub duration: usize,
+    pub drop_off: f64,
+}
+
+impl Shape {
+    pub fn profile(&self, years: usize) -> Vec<f64> {
+        (0..years)
+            .map(|k| {
+                if k < self.lag || k >= self.lag + self.duration {
+                    0.0
+                } else {
+                    (1.0 - self.drop_off).powi((k - self.lag) as i32)
+                }
+            })
+            .collect()
+    }
 }
 
 impl Outcome {
@@ -173,6 +212,8 @@ pub struct ValueLine {
     pub source: ValueSource,
     /// Units per successful outcome per year.
     pub quantity: f64,
+    /// A multiplier on the unit values (1 unless given).
+    pub scale: f64,
     /// Per unit, in the price base, by [`ValueKind::index`].
     pub unit_values: [Option<f64>; 3],
     pub shares: Vec<FiscalShare>,
@@ -196,4 +237,124 @@ impl ValueLine {
             ValueSource::Explicit { .. } => None,
         }
     }
+}
+
+/// Which of an outcome's rates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RateKind {
+    Engagement,
+    Success,
+    Deadweight,
+    Displacement,
+    Leakage,
+}
+
+impl RateKind {
+    pub const ALL: [RateKind; 5] = [
+        RateKind::Engagement,
+        RateKind::Success,
+        RateKind::Deadweight,
+        RateKind::Displacement,
+        RateKind::Leakage,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RateKind::Engagement => "engagement",
+            RateKind::Success => "success",
+            RateKind::Deadweight => "deadweight",
+            RateKind::Displacement => "displacement",
+            RateKind::Leakage => "leakage",
+        }
+    }
+}
+
+/// One numeric input of a model, addressed by position: what a
+/// distribution, a scenario or a switching-value search changes.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(tag = "input", rename_all = "snake_case")]
+pub enum Target {
+    /// A cost line's amounts in years `from..=to` (price base, before
+    /// optimism bias).
+    CostYears {
+        cost: usize,
+        from: usize,
+        to: usize,
+    },
+    /// A multiplier on a cost line.
+    CostScale {
+        cost: usize,
+    },
+    /// Starters in one year.
+    CohortYear {
+        outcome: usize,
+        year: usize,
+    },
+    /// A multiplier on an outcome's starters.
+    CohortScale {
+        outcome: usize,
+    },
+    Rate {
+        outcome: usize,
+        rate: RateKind,
+    },
+    DropOff {
+        outcome: usize,
+    },
+    ProfileYear {
+        outcome: usize,
+        year: usize,
+    },
+    /// The cashable share for one agency, or for all.
+    Cashable {
+        outcome: usize,
+        agency: Option<usize>,
+    },
+    Quantity {
+        outcome: usize,
+        value: usize,
+    },
+    /// A value line's unit value of one kind (price base).
+    UnitValue {
+        outcome: usize,
+        value: usize,
+        kind: ValueKind,
+    },
+    /// A multiplier on a value line's unit values.
+    UnitScale {
+        outcome: usize,
+        value: usize,
+    },
+}
+
+/// An input given as a distribution.
+#[derive(Clone, Debug, Serialize)]
+pub struct UncertainInput {
+    /// The input's name (`outcome.less-crime.success`), as scenarios and
+    /// correlations refer to it.
+    pub path: String,
+    pub target: Target,
+    pub distribution: Distribution,
+    /// Converts a draw to model units (a price-year conversion; 1 for most).
+    pub factor: f64,
+    #[serde(skip)]
+    pub location: Location,
+}
+
+/// A rank correlation between two uncertain inputs.
+#[derive(Clone, Debug, Serialize)]
+pub struct Correlation {
+    pub a: usize,
+    pub b: usize,
+    pub rank: f64,
+}
+
+/// A named set of input values.
+#[derive(Clone, Debug, Serialize)]
+pub struct Scenario {
+    pub name: String,
+    pub description: Option<String>,
+    /// (input name, where it is, the value in model units).
+    pub set: Vec<(String, Target, f64)>,
 }

@@ -93,6 +93,28 @@ pub struct RawModel {
     pub cost: Vec<S<RawCost>>,
     #[serde(default)]
     pub outcome: Vec<S<RawOutcome>>,
+    #[serde(default)]
+    pub correlation: Vec<S<RawCorrelation>>,
+    #[serde(default)]
+    pub scenario: Vec<S<RawScenario>>,
+}
+
+/// A rank correlation between two uncertain inputs, by name.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCorrelation {
+    pub inputs: Option<S<Vec<S<String>>>>,
+    /// Spearman rank correlation, from −1 to 1.
+    pub rank: Option<S<Num>>,
+}
+
+/// A named scenario: inputs, by name, set to other values.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub name: Option<S<String>>,
+    pub description: Option<S<String>>,
+    pub set: Option<S<BTreeMap<S<String>, S<Num>>>>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -166,6 +188,9 @@ pub struct RawCost {
     pub phase: Vec<S<RawPhase>>,
     pub price_year: Option<S<String>>,
     pub confidence: Option<S<i64>>,
+    /// A multiplier on every amount (default 1): a distribution here says
+    /// how far the whole cost line may overrun or underrun.
+    pub scale: Option<S<Num>>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -216,6 +241,9 @@ pub struct RawValue {
     pub kinds: Option<S<Vec<String>>>,
     /// Units of the value per successful outcome per year (default 1).
     pub quantity: Option<S<Num>>,
+    /// A multiplier on the unit values (default 1): a distribution here
+    /// makes a Unit Cost Database value uncertain.
+    pub scale: Option<S<Num>>,
     pub fiscal: Option<S<Num>>,
     pub economic: Option<S<Num>>,
     pub social: Option<S<Num>>,

@@ -19,7 +19,10 @@ use oneplace_refdata::{
 
 use crate::guard::check_double_counting;
 use crate::model::*;
+use crate::params;
 use crate::raw::*;
+use crate::uncertainty::Distribution;
+use crate::uncertainty::distribution::SYNTAX;
 
 /// The tolerance within which shares must sum to 1.
 pub const SHARE_TOLERANCE: f64 = 1e-9;
@@ -34,18 +37,44 @@ pub fn validate(
         at,
         diags: Vec::new(),
         warnings: Vec::new(),
+        uncertain: Vec::new(),
     };
     let model = v.model(raw, data);
     InputError::check(v.diags)?;
     let mut model = model.expect("a model without diagnostics is complete");
     model.warnings.extend(v.warnings);
+    model.uncertain = v.uncertain;
+    for i in 0..model.uncertain.len() {
+        let target = model.uncertain[i].target;
+        model.uncertain[i].path = params::path(&model, &target);
+    }
+    let mut v = Validator {
+        at,
+        diags: Vec::new(),
+        warnings: Vec::new(),
+        uncertain: Vec::new(),
+    };
+    v.correlations(&raw.correlation, &mut model);
+    v.scenarios(&raw.scenario, &mut model);
+    InputError::check(v.diags)?;
     Ok(model)
+}
+
+/// Where an input may range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Domain {
+    Any,
+    NonNegative,
+    Rate,
 }
 
 struct Validator<'a> {
     at: &'a dyn Locate,
     diags: Vec<Diagnostic>,
     warnings: Vec<String>,
+    /// Inputs given as distributions, their names filled in once the model
+    /// is complete.
+    uncertain: Vec<UncertainInput>,
 }
 
 /// What validating the `[appraisal]` section yields for the rest.
@@ -89,7 +118,84 @@ impl<'a> Validator<'a> {
         field.as_ref()
     }
 
+    /// Refuses a distribution where an input cannot be uncertain.
+    fn certain_only(&mut self, n: &S<Num>, what: &str) -> bool {
+        if let Num::Text(t) = n.get_ref()
+            && matches!(Distribution::parse(t), Ok(Some(_)))
+        {
+            self.error_expected(
+                n.span(),
+                format!("{what} cannot be uncertain"),
+                "a number: distributions go on rates, cohorts, amounts, quantities, unit values and scales",
+            );
+            return false;
+        }
+        true
+    }
+
+    /// A number that may be given as a distribution: the distribution is
+    /// recorded against `target`, and its central value returned.
+    fn uncertain(
+        &mut self,
+        n: &S<Num>,
+        what: &str,
+        domain: Domain,
+        target: Target,
+        factor: f64,
+    ) -> Option<f64> {
+        if let Num::Text(text) = n.get_ref() {
+            match Distribution::parse(text) {
+                Ok(Some(d)) => {
+                    let (lo, hi) = d.support();
+                    let problem = match domain {
+                        Domain::Rate if lo < 0.0 || hi > 1.0 => Some(
+                            "a distribution within 0–1 (truncate a normal: normal(mean, sd, 0, 1))",
+                        ),
+                        Domain::NonNegative if lo < 0.0 => {
+                            Some("a distribution that does not go below 0")
+                        }
+                        _ => None,
+                    };
+                    if let Some(expected) = problem {
+                        self.error_expected(
+                            n.span(),
+                            format!("{what}: {} ranges from {lo} to {hi}", text.trim()),
+                            expected,
+                        );
+                        return None;
+                    }
+                    let central = d.central();
+                    self.uncertain.push(UncertainInput {
+                        path: String::new(),
+                        target,
+                        distribution: d,
+                        factor,
+                        location: self.loc(n.span()),
+                    });
+                    return Some(central);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    self.error_expected(
+                        n.span(),
+                        format!("{what}: {e}"),
+                        format!("a number, or a distribution: {SYNTAX}"),
+                    );
+                    return None;
+                }
+            }
+        }
+        match domain {
+            Domain::Any => self.number(n, what),
+            Domain::NonNegative => self.non_negative(n, what),
+            Domain::Rate => self.rate(n, what),
+        }
+    }
+
     fn number(&mut self, n: &S<Num>, what: &str) -> Option<f64> {
+        if !self.certain_only(n, what) {
+            return None;
+        }
         let value = match n.get_ref() {
             Num::Int(i) => Ok(*i as f64),
             Num::Float(f) => Ok(*f),
@@ -144,6 +250,9 @@ impl<'a> Validator<'a> {
 
     /// A rate or share that must lie in 0–1.
     fn rate(&mut self, n: &S<Num>, what: &str) -> Option<f64> {
+        if !self.certain_only(n, what) {
+            return None;
+        }
         let value = match n.get_ref() {
             Num::Int(i) => Ok(*i as f64),
             Num::Float(f) => Ok(*f),
@@ -300,6 +409,9 @@ impl<'a> Validator<'a> {
             agencies: agencies?.into_iter().map(|(a, _)| a).collect(),
             costs: costs?,
             outcomes: outcomes?,
+            uncertain: Vec::new(),
+            correlations: Vec::new(),
+            scenarios: Vec::new(),
             reference_data,
             warnings: Vec::new(),
         })
@@ -585,8 +697,8 @@ impl<'a> Validator<'a> {
         let mut out = Vec::new();
         let mut ok = true;
         let mut seen = HashMap::new();
-        for c in raw {
-            match self.cost(c, agencies, cx, &mut seen) {
+        for (index, c) in raw.iter().enumerate() {
+            match self.cost(index, c, agencies, cx, &mut seen) {
                 Some(line) => out.push(line),
                 None => ok = false,
             }
@@ -596,6 +708,7 @@ impl<'a> Validator<'a> {
 
     fn cost(
         &mut self,
+        index: usize,
         c: &S<RawCost>,
         agencies: &Option<Vec<(Agency, f64)>>,
         cx: &Context,
@@ -664,8 +777,18 @@ impl<'a> Validator<'a> {
                 );
                 None
             }
-            (Some(list), true) => self.amount_list(list, settings),
-            (None, false) => self.phases(&r.phase, settings),
+            (Some(list), true) => self.amount_list(index, list, settings, price_factor?),
+            (None, false) => self.phases(index, &r.phase, settings, price_factor?),
+        };
+        let scale = match &r.scale {
+            Some(n) => self.uncertain(
+                n,
+                "scale",
+                Domain::NonNegative,
+                Target::CostScale { cost: index },
+                1.0,
+            ),
+            None => Some(1.0),
         };
         let factor = price_factor?;
         let grade = grade?;
@@ -682,11 +805,18 @@ impl<'a> Validator<'a> {
             price_factor: factor,
             confidence: grade.grade,
             optimism_uplift: grade.cost_uplift,
+            scale: scale?,
             location: self.loc(span),
         })
     }
 
-    fn amount_list(&mut self, list: &S<Vec<S<Num>>>, settings: &Settings) -> Option<Vec<f64>> {
+    fn amount_list(
+        &mut self,
+        cost: usize,
+        list: &S<Vec<S<Num>>>,
+        settings: &Settings,
+        factor: f64,
+    ) -> Option<Vec<f64>> {
         if list.get_ref().len() > settings.years {
             self.error_expected(
                 list.span(),
@@ -706,7 +836,18 @@ impl<'a> Validator<'a> {
         let mut out = vec![0.0; settings.years];
         let mut ok = true;
         for (t, n) in list.get_ref().iter().enumerate() {
-            match self.number(n, &format!("the year {t} amount")) {
+            let target = Target::CostYears {
+                cost,
+                from: t,
+                to: t,
+            };
+            match self.uncertain(
+                n,
+                &format!("the year {t} amount"),
+                Domain::Any,
+                target,
+                factor,
+            ) {
                 Some(x) => out[t] = x,
                 None => ok = false,
             }
@@ -714,7 +855,13 @@ impl<'a> Validator<'a> {
         ok.then_some(out)
     }
 
-    fn phases(&mut self, phases: &[S<RawPhase>], settings: &Settings) -> Option<Vec<f64>> {
+    fn phases(
+        &mut self,
+        cost: usize,
+        phases: &[S<RawPhase>],
+        settings: &Settings,
+        factor: f64,
+    ) -> Option<Vec<f64>> {
         let mut out = vec![0.0; settings.years];
         let mut covered: Vec<Option<Range<usize>>> = vec![None; settings.years];
         let mut ok = true;
@@ -727,9 +874,18 @@ impl<'a> Validator<'a> {
             let to = self
                 .required(&r.to, span.clone(), "[[cost.phase]]", "to")
                 .and_then(|y| self.year_offset(y, settings, "to"));
-            let annual = self
-                .required(&r.annual, span.clone(), "[[cost.phase]]", "annual")
-                .and_then(|n| self.number(n, "annual"));
+            let annual = match (
+                from,
+                to,
+                self.required(&r.annual, span.clone(), "[[cost.phase]]", "annual"),
+            ) {
+                (Some(from), Some(to), Some(n)) if from <= to => {
+                    let target = Target::CostYears { cost, from, to };
+                    self.uncertain(n, "annual", Domain::Any, target, factor)
+                }
+                (_, _, Some(n)) => self.number(n, "annual"),
+                _ => None,
+            };
             let (Some(from), Some(to), Some(annual)) = (from, to, annual) else {
                 ok = false;
                 continue;
@@ -773,8 +929,8 @@ impl<'a> Validator<'a> {
         let mut out = Vec::new();
         let mut ok = true;
         let mut seen = HashMap::new();
-        for o in raw {
-            match self.outcome(o, agencies, vocabulary, cx, data, &mut seen) {
+        for (index, o) in raw.iter().enumerate() {
+            match self.outcome(index, o, agencies, vocabulary, cx, data, &mut seen) {
                 Some(outcome) => {
                     let diags = check_double_counting(&outcome, &data.unit_costs);
                     if diags.is_empty() {
@@ -790,8 +946,10 @@ impl<'a> Validator<'a> {
         (ok && agencies.is_some()).then_some(out)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn outcome(
         &mut self,
+        index: usize,
         o: &S<RawOutcome>,
         agencies: &Option<Vec<(Agency, f64)>>,
         vocabulary: &AgencyVocabulary,
@@ -813,26 +971,33 @@ impl<'a> Validator<'a> {
         }
         let cohort = self
             .required(&r.cohort, span.clone(), what, "cohort")
-            .and_then(|c| self.cohort(c, r.start.as_ref(), settings));
+            .and_then(|c| self.cohort(index, c, r.start.as_ref(), settings));
+        let rate = |v: &mut Self, n: &S<Num>, kind: RateKind| {
+            let target = Target::Rate {
+                outcome: index,
+                rate: kind,
+            };
+            v.uncertain(n, kind.as_str(), Domain::Rate, target, 1.0)
+        };
         let engagement = self
             .required(&r.engagement, span.clone(), what, "engagement")
-            .and_then(|n| self.rate(n, "engagement"));
+            .and_then(|n| rate(self, n, RateKind::Engagement));
         let success = self
             .required(&r.success, span.clone(), what, "success")
-            .and_then(|n| self.rate(n, "success"));
-        let optional_rate = |v: &mut Self, n: &Option<S<Num>>, name: &str| match n {
-            Some(n) => v.rate(n, name),
+            .and_then(|n| rate(self, n, RateKind::Success));
+        let optional_rate = |v: &mut Self, n: &Option<S<Num>>, kind: RateKind| match n {
+            Some(n) => rate(v, n, kind),
             None => Some(0.0),
         };
-        let deadweight = optional_rate(self, &r.deadweight, "deadweight");
-        let displacement = optional_rate(self, &r.displacement, "displacement");
-        let leakage = optional_rate(self, &r.leakage, "leakage");
-        let profile = self.profile(r, settings);
+        let deadweight = optional_rate(self, &r.deadweight, RateKind::Deadweight);
+        let displacement = optional_rate(self, &r.displacement, RateKind::Displacement);
+        let leakage = optional_rate(self, &r.leakage, RateKind::Leakage);
+        let profile = self.profile(index, r, settings);
         let grade = self
             .required(&r.confidence, span.clone(), what, "confidence")
             .and_then(|g| self.grade(g, &cx.grades));
         let cashable = match agencies {
-            Some(list) => self.cashable(r.cashable.as_ref(), list),
+            Some(list) => self.cashable(index, r.cashable.as_ref(), list),
             None => None,
         };
         if r.value.is_empty() {
@@ -844,9 +1009,12 @@ impl<'a> Validator<'a> {
         }
         let mut values = Vec::new();
         let mut values_ok = true;
-        for v in &r.value {
+        for (value, v) in r.value.iter().enumerate() {
             let line = match (agencies, &grade) {
-                (Some(list), Some(g)) => self.value_line(v, list, vocabulary, g, cx, data),
+                (Some(list), Some(g)) => {
+                    let at = (index, value);
+                    self.value_line(at, v, list, vocabulary, g, cx, data)
+                }
                 _ => None,
             };
             match line {
@@ -855,6 +1023,7 @@ impl<'a> Validator<'a> {
             }
         }
         let grade = grade?;
+        let (profile, shape) = profile?;
         Some(Outcome {
             name: r
                 .name
@@ -862,12 +1031,14 @@ impl<'a> Validator<'a> {
                 .map_or_else(|| id.clone().unwrap_or_default(), |n| n.get_ref().clone()),
             id: id?,
             cohort: cohort?,
+            cohort_scale: 1.0,
             engagement: engagement?,
             success: success?,
             deadweight: deadweight?,
             displacement: displacement?,
             leakage: leakage?,
-            profile: profile?,
+            profile,
+            shape,
             confidence: grade.grade,
             health_discounting: r.health_discounting.as_ref().is_some_and(|h| *h.get_ref()),
             cashable: cashable?,
@@ -882,6 +1053,7 @@ impl<'a> Validator<'a> {
 
     fn cohort(
         &mut self,
+        outcome: usize,
         c: &S<NumOrList>,
         start: Option<&S<YearRef>>,
         settings: &Settings,
@@ -889,12 +1061,13 @@ impl<'a> Validator<'a> {
         let mut out = vec![0.0; settings.years];
         match c.get_ref() {
             NumOrList::One(n) => {
-                let size = self.non_negative(&S::new(c.span(), n.clone()), "cohort")?;
                 let year = match start {
                     Some(s) => self.year_offset(s, settings, "start")?,
                     None => 0,
                 };
-                out[year] = size;
+                let target = Target::CohortYear { outcome, year };
+                let n = S::new(c.span(), n.clone());
+                out[year] = self.uncertain(&n, "cohort", Domain::NonNegative, target, 1.0)?;
             }
             NumOrList::Many(list) => {
                 if let Some(s) = start {
@@ -914,17 +1087,24 @@ impl<'a> Validator<'a> {
                     return None;
                 }
                 for (t, n) in list.iter().enumerate() {
-                    out[t] = self.non_negative(
-                        &S::new(c.span(), n.clone()),
-                        &format!("the year {t} cohort"),
-                    )?;
+                    let target = Target::CohortYear { outcome, year: t };
+                    let n = S::new(c.span(), n.clone());
+                    let what = format!("the year {t} cohort");
+                    out[t] = self.uncertain(&n, &what, Domain::NonNegative, target, 1.0)?;
                 }
             }
         }
         Some(out)
     }
 
-    fn profile(&mut self, r: &RawOutcome, settings: &Settings) -> Option<Vec<f64>> {
+    /// The benefit profile, and the shape it was made from if not given
+    /// year by year.
+    fn profile(
+        &mut self,
+        outcome: usize,
+        r: &RawOutcome,
+        settings: &Settings,
+    ) -> Option<(Vec<f64>, Option<Shape>)> {
         let shape_given = r.lag.is_some() || r.duration.is_some() || r.drop_off.is_some();
         if let Some(p) = &r.profile {
             if shape_given {
@@ -947,9 +1127,11 @@ impl<'a> Validator<'a> {
             }
             let mut out = vec![0.0; settings.years];
             for (k, n) in p.get_ref().iter().enumerate() {
-                out[k] = self.non_negative(n, &format!("profile year {k}"))?;
+                let target = Target::ProfileYear { outcome, year: k };
+                let what = format!("profile year {k}");
+                out[k] = self.uncertain(n, &what, Domain::NonNegative, target, 1.0)?;
             }
-            return Some(out);
+            return Some((out, None));
         }
         let lag = match &r.lag {
             Some(l) if *l.get_ref() >= 0 => *l.get_ref() as usize,
@@ -975,24 +1157,23 @@ impl<'a> Validator<'a> {
             None => 1,
         };
         let drop_off = match &r.drop_off {
-            Some(d) => self.rate(d, "drop_off")?,
+            Some(d) => {
+                let target = Target::DropOff { outcome };
+                self.uncertain(d, "drop_off", Domain::Rate, target, 1.0)?
+            }
             None => 0.0,
         };
-        Some(
-            (0..settings.years)
-                .map(|k| {
-                    if k < lag || k >= lag + duration {
-                        0.0
-                    } else {
-                        (1.0 - drop_off).powi((k - lag) as i32)
-                    }
-                })
-                .collect(),
-        )
+        let shape = Shape {
+            lag,
+            duration,
+            drop_off,
+        };
+        Some((shape.profile(settings.years), Some(shape)))
     }
 
     fn cashable(
         &mut self,
+        outcome: usize,
         c: Option<&S<CashableSpec>>,
         agencies: &[(Agency, f64)],
     ) -> Option<Vec<f64>> {
@@ -1001,17 +1182,25 @@ impl<'a> Validator<'a> {
             None => {}
             Some(spec) => match spec.get_ref() {
                 CashableSpec::All(n) => {
-                    let x = self.rate(&S::new(spec.span(), n.clone()), "cashable")?;
+                    let target = Target::Cashable {
+                        outcome,
+                        agency: None,
+                    };
+                    let n = S::new(spec.span(), n.clone());
+                    let x = self.uncertain(&n, "cashable", Domain::Rate, target, 1.0)?;
                     out.iter_mut().for_each(|v| *v = x);
                 }
                 CashableSpec::PerAgency(map) => {
                     for (agency, n) in map {
                         let idx =
                             self.agency_ref(&S::new(spec.span(), agency.clone()), agencies)?;
-                        out[idx] = self.rate(
-                            &S::new(spec.span(), n.clone()),
-                            &format!("cashable share for {agency}"),
-                        )?;
+                        let target = Target::Cashable {
+                            outcome,
+                            agency: Some(idx),
+                        };
+                        let n = S::new(spec.span(), n.clone());
+                        let what = format!("cashable share for {agency}");
+                        out[idx] = self.uncertain(&n, &what, Domain::Rate, target, 1.0)?;
                     }
                 }
             },
@@ -1019,8 +1208,10 @@ impl<'a> Validator<'a> {
         Some(out)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn value_line(
         &mut self,
+        (outcome, value): (usize, usize),
         v: &S<RawValue>,
         agencies: &[(Agency, f64)],
         vocabulary: &AgencyVocabulary,
@@ -1134,7 +1325,13 @@ impl<'a> Validator<'a> {
                 };
                 for (k, n) in ValueKind::ALL.into_iter().zip(explicit) {
                     if let Some(n) = n {
-                        unit_values[k.index()] = Some(self.number(n, k.as_str())? * factor);
+                        let target = Target::UnitValue {
+                            outcome,
+                            value,
+                            kind: k,
+                        };
+                        let x = self.uncertain(n, k.as_str(), Domain::Any, target, factor)?;
+                        unit_values[k.index()] = Some(x * factor);
                     }
                 }
                 ValueSource::Explicit { price_year }
@@ -1147,7 +1344,17 @@ impl<'a> Validator<'a> {
             return None;
         }
         let quantity = match &r.quantity {
-            Some(q) => self.non_negative(q, "quantity")?,
+            Some(q) => {
+                let target = Target::Quantity { outcome, value };
+                self.uncertain(q, "quantity", Domain::NonNegative, target, 1.0)?
+            }
+            None => 1.0,
+        };
+        let scale = match &r.scale {
+            Some(q) => {
+                let target = Target::UnitScale { outcome, value };
+                self.uncertain(q, "scale", Domain::NonNegative, target, 1.0)?
+            }
             None => 1.0,
         };
         let has_fiscal = unit_values[ValueKind::Fiscal.index()].is_some();
@@ -1175,6 +1382,7 @@ impl<'a> Validator<'a> {
             label,
             source,
             quantity,
+            scale,
             unit_values,
             shares,
             confidence: grade.grade,
@@ -1345,5 +1553,145 @@ impl<'a> Validator<'a> {
             }
         }
         Some(())
+    }
+}
+
+impl Validator<'_> {
+    /// Rank correlations between uncertain inputs, named by path. The
+    /// correlations together must be possible: the matrix they make must be
+    /// positive definite.
+    fn correlations(&mut self, raw: &[S<RawCorrelation>], model: &mut Model) {
+        let mut seen: Vec<(usize, usize)> = Vec::new();
+        let mut last_span = None;
+        for c in raw {
+            let span = c.span();
+            let r = c.get_ref();
+            let inputs = self.required(&r.inputs, span.clone(), "[[correlation]]", "inputs");
+            let rank = self
+                .required(&r.rank, span.clone(), "[[correlation]]", "rank")
+                .and_then(|n| {
+                    let x = self.number(n, "rank")?;
+                    if (-1.0..=1.0).contains(&x) {
+                        Some(x)
+                    } else {
+                        self.error_expected(n.span(), format!("rank is {x}"), "from -1 to 1");
+                        None
+                    }
+                });
+            let Some(inputs) = inputs else { continue };
+            if inputs.get_ref().len() != 2 {
+                self.error_expected(
+                    inputs.span(),
+                    format!("{} inputs", inputs.get_ref().len()),
+                    "two input names, such as [\"outcome.a.success\", \"outcome.b.success\"]",
+                );
+                continue;
+            }
+            let mut index = Vec::new();
+            for name in inputs.get_ref() {
+                match model
+                    .uncertain
+                    .iter()
+                    .position(|u| u.path == name.get_ref().trim())
+                {
+                    Some(i) => index.push(i),
+                    None => {
+                        let known: Vec<&str> =
+                            model.uncertain.iter().map(|u| u.path.as_str()).collect();
+                        self.error_expected(
+                            name.span(),
+                            format!("'{}' is not an uncertain input", name.get_ref()),
+                            if known.is_empty() {
+                                "an input given as a distribution; this model has none".to_string()
+                            } else {
+                                format!("one of: {}", known.join(", "))
+                            },
+                        );
+                    }
+                }
+            }
+            let (Some(rank), [a, b]) = (rank, index.as_slice()) else {
+                continue;
+            };
+            let pair = ((*a).min(*b), (*a).max(*b));
+            if a == b {
+                self.error(inputs.span(), "an input is correlated with itself");
+                continue;
+            }
+            if seen.contains(&pair) {
+                self.error(inputs.span(), "these two inputs are already correlated");
+                continue;
+            }
+            seen.push(pair);
+            last_span = Some(span);
+            model.correlations.push(Correlation { a: *a, b: *b, rank });
+        }
+        if let Some(span) = last_span
+            && !crate::uncertainty::correlation::is_positive_definite(
+                model.uncertain.len(),
+                &model.correlations,
+            )
+        {
+            self.error_expected(
+                span,
+                "the correlations cannot all hold at once (their matrix is not positive definite)",
+                "weaker or consistent correlations: if A moves with B and B with C, A cannot move against C",
+            );
+        }
+    }
+
+    /// Named scenarios: inputs, by name, set to other values.
+    fn scenarios(&mut self, raw: &[S<RawScenario>], model: &mut Model) {
+        let mut names: Vec<String> = Vec::new();
+        for sc in raw {
+            let span = sc.span();
+            let r = sc.get_ref();
+            let name = self.required(&r.name, span.clone(), "[[scenario]]", "name");
+            let set = self.required(&r.set, span.clone(), "[[scenario]]", "set");
+            let (Some(name), Some(set)) = (name, set) else {
+                continue;
+            };
+            if names.contains(name.get_ref()) {
+                self.error(
+                    name.span(),
+                    format!("scenario '{}' is defined twice", name.get_ref()),
+                );
+                continue;
+            }
+            names.push(name.get_ref().clone());
+            let mut values = Vec::new();
+            for (input, n) in set.get_ref() {
+                let Some(p) = params::find(model, input.get_ref()) else {
+                    let similar = params::similar(model, input.get_ref());
+                    self.error_expected(
+                        input.span(),
+                        format!("'{}' is not an input of this model", input.get_ref()),
+                        if similar.is_empty() {
+                            "an input name such as outcome.ID.success or cost.ID.scale".to_string()
+                        } else {
+                            format!("one of: {}", similar.join(", "))
+                        },
+                    );
+                    continue;
+                };
+                let Some(x) = self.number(n, &p.path) else {
+                    continue;
+                };
+                if x < p.low || x > p.high {
+                    self.error_expected(
+                        n.span(),
+                        format!("{} is {x}", p.path),
+                        format!("from {} to {}", p.low, p.high),
+                    );
+                    continue;
+                }
+                values.push((p.path, p.target, x));
+            }
+            model.scenarios.push(Scenario {
+                name: name.get_ref().clone(),
+                description: r.description.as_ref().map(|d| d.get_ref().clone()),
+                set: values,
+            });
+        }
     }
 }

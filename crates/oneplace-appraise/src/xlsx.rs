@@ -124,6 +124,9 @@ struct Column {
     doc: &'static str,
 }
 
+/// Columns a sheet may lack (added after the first template).
+const OPTIONAL_COLUMNS: &[&str] = &["scale"];
+
 const fn col(name: &'static str, kind: Kind, doc: &'static str) -> Column {
     Column { name, kind, doc }
 }
@@ -290,6 +293,11 @@ const COST_COLUMNS: &[Column] = &[
         Kind::Grade,
         "The confidence grade of the estimate (see the grades below): costs are raised by the grade's cost uplift. Required.",
     ),
+    col(
+        "scale",
+        Kind::Number,
+        "A multiplier on every amount. Blank: 1. A distribution such as pert(0.95, 1, 1.3) says how far the whole line may overrun or underrun.",
+    ),
 ];
 
 const YEAR_DOC: &str = "The amount in this year (year 0 is first_year), in pounds, as a number or text such as £1,200. Blank cells between amounts count as 0. For a longer appraisal add columns Year 10, Year 11 and so on.";
@@ -438,6 +446,11 @@ const VALUE_COLUMNS: &[Column] = &[
         "allow_overlap",
         Kind::Text,
         "The reason a known overlap with another value is intended (the double-counting check refuses it otherwise).",
+    ),
+    col(
+        "scale",
+        Kind::Number,
+        "A multiplier on the unit values. Blank: 1. A distribution such as triangular(0.8, 1, 1.25) makes a Unit Cost Database value uncertain.",
     ),
 ];
 
@@ -1199,9 +1212,12 @@ impl WorkbookReader {
                 unknown.push((c, text));
             }
         }
+        // Columns added since the first template may be left out: a workbook
+        // made from an older template still reads, as if they were blank.
         let missing: Vec<&str> = spec
             .columns
             .iter()
+            .filter(|k| !OPTIONAL_COLUMNS.contains(&k.name))
             .filter(|k| !columns.contains_key(k.name))
             .map(|k| k.name)
             .collect();
@@ -1404,6 +1420,7 @@ impl WorkbookReader {
                 phase: Vec::new(),
                 price_year: self.year(t, r, "price_year"),
                 confidence: self.whole(t, r, "confidence"),
+                scale: self.num(t, r, "scale"),
             },
         )
     }
@@ -1515,6 +1532,7 @@ impl WorkbookReader {
             transfer: self.field(t, r, "transfer", |c, _| to_transfer(c)),
             confidence: self.whole(t, r, "confidence"),
             allow_overlap: self.text(t, r, "allow_overlap"),
+            scale: self.num(t, r, "scale"),
         };
         let expected = if ids.is_empty() {
             "the id of an outcome on the Outcomes sheet (it has none yet)".to_string()
@@ -1947,6 +1965,7 @@ fn build(raw: &RawModel, data: &ReferenceData) -> Result<Vec<u8>, WriteError> {
                 out_text(&c.kind),
                 out_text(&c.price_year),
                 out_whole(&c.confidence),
+                out_num(&c.scale),
             ];
             row.extend(amounts);
             row
@@ -2155,6 +2174,7 @@ fn value_rows(raw: &RawModel) -> Result<Vec<Vec<Out>>, WriteError> {
                 transfer,
                 out_whole(&v.confidence),
                 out_text(&v.allow_overlap),
+                out_num(&v.scale),
             ]);
         }
     }

@@ -576,7 +576,15 @@ fn blank_template_is_laid_out_as_documented() {
         "Agencies",
         &["id", "name", "kind", "contributes", "cashable"],
     );
-    let mut costs = vec!["id", "name", "agency", "type", "price_year", "confidence"];
+    let mut costs = vec![
+        "id",
+        "name",
+        "agency",
+        "type",
+        "price_year",
+        "confidence",
+        "scale",
+    ];
     let years: Vec<String> = (0..10).map(|t| format!("Year {t}")).collect();
     costs.extend(years.iter().map(String::as_str));
     expect(&mut wb, "Costs", &costs);
@@ -619,6 +627,7 @@ fn blank_template_is_laid_out_as_documented() {
             "transfer",
             "confidence",
             "allow_overlap",
+            "scale",
         ],
     );
 
