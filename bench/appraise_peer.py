@@ -59,15 +59,40 @@ def load_reference():
     return deflator, schedules, grades, ucd
 
 
+def central(text):
+    """The deterministic value of a distribution written as text: the most
+    likely value for triangular and PERT, the mean otherwise."""
+    name, args = text.strip().split("(", 1)
+    name = name.strip().lower()
+    if name == "discrete":
+        pairs = [a.split(":") for a in args.rstrip(")").split(",")]
+        return sum(float(v) * float(p) for v, p in pairs)
+    v = [float(a) for a in args.rstrip(")").split(",")]
+    if name in ("triangular", "pert"):
+        return v[1]
+    if name == "uniform":
+        return (v[0] + v[1]) / 2
+    if name in ("normal", "lognormal") and len(v) == 2:
+        return v[0]
+    if name == "beta":
+        lo, hi = (v[2], v[3]) if len(v) == 4 else (0.0, 1.0)
+        return lo + (hi - lo) * v[0] / (v[0] + v[1])
+    raise ValueError(f"the peer does not handle {text}")
+
+
 def rate(x):
     if isinstance(x, str):
         x = x.strip()
+        if "(" in x:
+            return central(x)
         return float(x[:-1]) / 100 if x.endswith("%") else float(x)
     return float(x)
 
 
 def pounds(x):
     if isinstance(x, str):
+        if "(" in x:
+            return central(x)
         return float(x.replace("£", "").replace(",", ""))
     return float(x)
 
@@ -127,8 +152,9 @@ def appraise(model, ref):
             for t in range(year_offset(p["from"], first), year_offset(p["to"], first) + 1):
                 amounts[t] = pounds(p["annual"])
         uplift = grades[c["confidence"]][0]
+        scale = pounds(c.get("scale", 1))
         for t in range(years):
-            x = amounts[t] * factor * (1 + uplift)
+            x = amounts[t] * factor * scale * (1 + uplift)
             pv_cost[c["agency"]] += x * df[t]
             totals["costs"] += x * df[t]
             cost_years[t] += x
@@ -137,14 +163,14 @@ def appraise(model, ref):
         cohort = [0.0] * years
         if isinstance(o["cohort"], list):
             for t, x in enumerate(o["cohort"]):
-                cohort[t] = float(x)
+                cohort[t] = pounds(x)
         else:
-            cohort[year_offset(o.get("start", 0), first)] = float(o["cohort"])
+            cohort[year_offset(o.get("start", 0), first)] = pounds(o["cohort"])
         n_rate = rate(o["engagement"]) * rate(o["success"])
         for key in ("deadweight", "displacement", "leakage"):
             n_rate *= 1 - rate(o.get(key, 0))
         if "profile" in o:
-            profile = [float(x) for x in o["profile"]] + [0.0] * years
+            profile = [pounds(x) for x in o["profile"]] + [0.0] * years
         else:
             lag, duration, drop = o.get("lag", 0), o.get("duration", 1), rate(o.get("drop_off", 0))
             profile = [(1 - drop) ** (k - lag) if lag <= k < lag + duration else 0.0 for k in range(years)]
@@ -157,7 +183,7 @@ def appraise(model, ref):
             cashable = {k: rate(spec) for k in agencies}
         for v in o["value"]:
             grade = v.get("confidence", o["confidence"])
-            per = pounds(v.get("quantity", 1)) * (1 - grades[grade][1])
+            per = pounds(v.get("quantity", 1)) * pounds(v.get("scale", 1)) * (1 - grades[grade][1])
             unit = {}
             if "ucd" in v:
                 row = ucd[v["ucd"].upper()]

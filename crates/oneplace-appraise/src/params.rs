@@ -274,7 +274,7 @@ fn parameter(model: &Model, target: Target) -> Parameter {
 
 /// Every input a name can refer to: [`parameters`] and the year-by-year
 /// ones.
-fn every_target(model: &Model) -> Vec<Target> {
+pub fn every_target(model: &Model) -> Vec<Target> {
     let mut out: Vec<Target> = parameters(model).into_iter().map(|p| p.target).collect();
     let years = model.settings.years;
     for cost in 0..model.costs.len() {

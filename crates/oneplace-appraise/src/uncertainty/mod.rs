@@ -3,6 +3,10 @@
 
 pub mod correlation;
 pub mod distribution;
+pub mod kernel;
+pub mod sensitivity;
+pub mod simulate;
 pub mod special;
+pub mod stats;
 
 pub use distribution::{Distribution, Sampler};

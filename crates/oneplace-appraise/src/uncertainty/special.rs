@@ -5,6 +5,9 @@
 //! statistics crate: a handful of functions, each tested against known
 //! values.
 
+// The coefficients are kept digit for digit as published.
+#![allow(clippy::excessive_precision)]
+
 use std::f64::consts::{PI, SQRT_2};
 
 /// The complementary error function, `erfc(x) = 1 − erf(x)`, by W. J.
