@@ -4,6 +4,10 @@
 use oneplace_report::{Cell, Document, Section, Table};
 
 use crate::evaluate::Appraisal;
+use crate::uncertainty::Distribution;
+use crate::uncertainty::sensitivity::{Headline, Method, Sensitivity, Switch};
+use crate::uncertainty::simulate::{PaybackDistribution, SimulationReport};
+use crate::uncertainty::stats::Summary;
 
 fn pounds(x: f64) -> Cell {
     Cell::Pounds(x)
@@ -381,14 +385,30 @@ fn is_fine_grained(key: &str) -> bool {
 }
 
 fn round_floats(value: &mut serde_json::Value, key: Option<&str>) {
+    round_with(value, key, &|key| {
+        if key.is_some_and(is_fine_grained) {
+            1e6
+        } else {
+            100.0
+        }
+    });
+}
+
+/// Simulation and sensitivity figures mix money, rates and ratios under the
+/// same keys: six decimals for all.
+fn round_fine(value: &mut serde_json::Value) {
+    round_with(value, None, &|_| 1e6);
+}
+
+fn round_with(
+    value: &mut serde_json::Value,
+    key: Option<&str>,
+    scale_of: &dyn Fn(Option<&str>) -> f64,
+) {
     match value {
         serde_json::Value::Number(n) if n.is_f64() => {
             let x = n.as_f64().unwrap_or_default();
-            let scale = if key.is_some_and(is_fine_grained) {
-                1e6
-            } else {
-                100.0
-            };
+            let scale = scale_of(key);
             let rounded = (x * scale).round() / scale;
             // -0.0 would print as "-0.0".
             let rounded = if rounded == 0.0 { 0.0 } else { rounded };
@@ -398,14 +418,320 @@ fn round_floats(value: &mut serde_json::Value, key: Option<&str>) {
         }
         serde_json::Value::Array(items) => {
             for item in items {
-                round_floats(item, key);
+                round_with(item, key, scale_of);
             }
         }
         serde_json::Value::Object(map) => {
             for (k, v) in map.iter_mut() {
-                round_floats(v, Some(k));
+                round_with(v, Some(k), scale_of);
             }
         }
         _ => {}
     }
+}
+
+fn input_value(x: f64) -> Cell {
+    Cell::Number {
+        value: x,
+        decimals: 4,
+    }
+}
+
+/// The simulation's tables.
+pub fn simulation_sections(r: &SimulationReport) -> Vec<Section> {
+    let mut table = Table::new(&[
+        ("output", "Output"),
+        ("mean", "Mean"),
+        ("sd", "SD"),
+        ("p5", "P5"),
+        ("p10", "P10"),
+        ("p50", "P50"),
+        ("p90", "P90"),
+        ("p95", "P95"),
+        ("probability_below", "P(below)"),
+        ("standard_error", "MC s.e. of mean"),
+    ]);
+    let mut row = |name: &str, s: &Summary, money: bool| {
+        let v = |x: f64| if money { Cell::Pounds(x) } else { Cell::Ratio(x) };
+        table.push(vec![
+            name.into(),
+            v(s.mean),
+            v(s.sd),
+            v(s.p5),
+            v(s.p10),
+            v(s.p50),
+            v(s.p90),
+            v(s.p95),
+            Cell::Percent(s.probability_below),
+            if money {
+                Cell::Pounds(s.standard_error)
+            } else {
+                Cell::Number {
+                    value: s.standard_error,
+                    decimals: 4,
+                }
+            },
+        ]);
+    };
+    row("Net present budget impact", &r.npbi, true);
+    row("Financial return on investment", &r.financial_roi, false);
+    row("Cashable return on investment", &r.cashable_financial_roi, false);
+    row("Net present public value", &r.nppv, true);
+    row("Public value return", &r.public_value_roi, false);
+    for a in &r.agencies {
+        row(&format!("Net position: {}", a.agency), &a.net, true);
+    }
+    let mut summary = Section::new("simulation", "Monte Carlo simulation", table)
+        .with_note(format!(
+            "{} draws{} with seed {}; P(below) is the chance a net present value is below £0, or a return below 1.",
+            group_digits(r.draws),
+            if r.partial {
+                format!(
+                    " (PARTIAL: stopped after {} of {})",
+                    group_digits(r.draws),
+                    group_digits(r.requested)
+                )
+            } else {
+                String::new()
+            },
+            r.seed
+        ))
+        .with_note(format!(
+            "Outputs held in memory: {:.1} MB.",
+            r.memory_bytes as f64 / 1e6
+        ));
+    for (a, b, rank) in &r.correlations {
+        summary = summary.with_note(format!("{a} and {b}: rank correlation {rank}."));
+    }
+
+    let mut payback = Table::new(&[
+        ("year", "Year"),
+        ("financial_year", "Financial year"),
+        ("discounted", "Pays back (discounted)"),
+        ("undiscounted", "Pays back (undiscounted)"),
+    ]);
+    let mut years: Vec<(usize, oneplace_core::FinancialYear)> = r
+        .payback_discounted
+        .by_year
+        .iter()
+        .chain(&r.payback_undiscounted.by_year)
+        .map(|y| (y.year, y.financial_year))
+        .collect();
+    years.sort();
+    years.dedup();
+    let share = |d: &PaybackDistribution, year: usize| {
+        Cell::Percent(d.by_year.iter().find(|y| y.year == year).map_or(0.0, |y| y.share))
+    };
+    for (year, fy) in years {
+        payback.push(vec![
+            Cell::Integer(year as i64),
+            Cell::Year(fy),
+            share(&r.payback_discounted, year),
+            share(&r.payback_undiscounted, year),
+        ]);
+    }
+    payback.push(vec![
+        "never".into(),
+        Cell::Empty,
+        Cell::Percent(r.payback_discounted.never),
+        Cell::Percent(r.payback_undiscounted.never),
+    ]);
+
+    let mut inputs = Table::new(&[
+        ("input", "Input"),
+        ("distribution", "Distribution"),
+        ("base", "Base value"),
+    ]);
+    for i in &r.inputs {
+        inputs.push(vec![
+            i.input.as_str().into(),
+            describe(&i.distribution).into(),
+            input_value(i.base),
+        ]);
+    }
+    vec![
+        summary,
+        Section::new("payback_distribution", "When it pays back", payback),
+        Section::new("uncertain_inputs", "Uncertain inputs", inputs),
+    ]
+}
+
+/// A distribution as the model writes it.
+pub fn describe(d: &Distribution) -> String {
+    let list = |v: &[f64]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ");
+    match d {
+        Distribution::Triangular { min, mode, max } => format!("triangular({})", list(&[*min, *mode, *max])),
+        Distribution::Pert { min, mode, max } => format!("pert({})", list(&[*min, *mode, *max])),
+        Distribution::Uniform { min, max } => format!("uniform({})", list(&[*min, *max])),
+        Distribution::Normal {
+            mean,
+            sd,
+            min: Some(lo),
+            max: Some(hi),
+        } => format!("normal({})", list(&[*mean, *sd, *lo, *hi])),
+        Distribution::Normal { mean, sd, .. } => format!("normal({})", list(&[*mean, *sd])),
+        Distribution::LogNormal { mean, sd } => format!("lognormal({})", list(&[*mean, *sd])),
+        Distribution::Beta { alpha, beta, min, max } => {
+            format!("beta({})", list(&[*alpha, *beta, *min, *max]))
+        }
+        Distribution::Discrete {
+            values,
+            probabilities,
+        } => format!(
+            "discrete({})",
+            values
+                .iter()
+                .zip(probabilities)
+                .map(|(v, p)| format!("{v}: {p}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn switch_cells(s: &Switch) -> [Cell; 3] {
+    match s.value {
+        Some(v) => [
+            input_value(v),
+            s.change.map_or(Cell::Empty, Cell::Percent),
+            match s.method {
+                Some(Method::Exact) => "exact (linear)".into(),
+                _ => "bracketed".into(),
+            },
+        ],
+        None => [Cell::Empty, Cell::Empty, s.note.clone().unwrap_or_default().into()],
+    }
+}
+
+fn headline_row(name: &str, h: &Headline, first_year: oneplace_core::FinancialYear) -> Vec<Cell> {
+    vec![
+        name.into(),
+        Cell::Pounds(h.npbi),
+        opt_ratio(h.financial_roi),
+        Cell::Pounds(h.nppv),
+        opt_ratio(h.public_value_roi),
+        h.payback_year_discounted
+            .map_or("never".into(), |t| format!("{}", first_year.offset(t as i32)).into()),
+    ]
+}
+
+/// The sensitivity analysis's tables.
+pub fn sensitivity_sections(s: &Sensitivity, a: &Appraisal) -> Vec<Section> {
+    let mut tornado = Table::new(&[
+        ("input", "Input"),
+        ("low", "Low (P10)"),
+        ("high", "High (P90)"),
+        ("nppv_at_low", "NPPV at low"),
+        ("nppv_at_high", "NPPV at high"),
+        ("swing", "Swing"),
+    ]);
+    for b in &s.tornado {
+        tornado.push(vec![
+            b.input.as_str().into(),
+            input_value(b.low),
+            input_value(b.high),
+            Cell::Pounds(b.nppv_at_low),
+            Cell::Pounds(b.nppv_at_high),
+            Cell::Pounds(b.swing),
+        ]);
+    }
+    let mut switching = Table::new(&[
+        ("input", "Input"),
+        ("base", "Base"),
+        ("nppv_switch", "NPPV = 0 at"),
+        ("nppv_change", "Change"),
+        ("nppv_how", "How"),
+        ("npbi_switch", "NPBI = 0 at"),
+        ("npbi_change", "Change"),
+        ("npbi_how", "How"),
+    ]);
+    for v in &s.switching_values {
+        let mut row: Vec<Cell> = vec![v.input.as_str().into(), input_value(v.base)];
+        row.extend(switch_cells(&v.nppv));
+        row.extend(switch_cells(&v.npbi));
+        switching.push(row);
+    }
+    let headings = [
+        ("case", "Case"),
+        ("npbi", "NPBI"),
+        ("financial_roi", "Financial ROI"),
+        ("nppv", "NPPV"),
+        ("public_value_roi", "Public value ROI"),
+        ("payback", "Payback (discounted)"),
+    ];
+    let mut scenarios = Table::new(&headings);
+    scenarios.push(headline_row("Base case", &s.base, a.first_year));
+    for sc in &s.scenarios {
+        scenarios.push(headline_row(&sc.name, &sc.result, a.first_year));
+    }
+    let mut scenario_section = Section::new("scenarios", "Scenarios", scenarios);
+    for sc in &s.scenarios {
+        let set: Vec<String> = sc.set.iter().map(|(p, x)| format!("{p} = {x}")).collect();
+        scenario_section = scenario_section.with_note(format!(
+            "{}{}: {}.",
+            sc.name,
+            sc.description.as_ref().map_or(String::new(), |d| format!(" ({d})")),
+            set.join("; ")
+        ));
+    }
+    let mut out = vec![
+        Section::new("tornado", "One-way sensitivity (tornado)", tornado).with_note(
+            "Each uncertain input at its 10th and 90th percentile, the others at their base values.",
+        ),
+        Section::new("switching_values", "Switching values", switching).with_note(
+            "The value of each input at which the net present value crosses zero, others unchanged.",
+        ),
+        scenario_section,
+    ];
+    if let Some(t) = &s.no_pure_time_preference {
+        let mut table = Table::new(&headings);
+        table.push(headline_row("Green Book discounting", &t.base, a.first_year));
+        table.push(headline_row(
+            "No pure time preference (2026 test)",
+            &t.without_pure_time_preference,
+            a.first_year,
+        ));
+        out.push(
+            Section::new(
+                "no_pure_time_preference",
+                "Discounting without pure time preference",
+                table,
+            )
+            .with_note("Run because the appraisal is longer than 50 years, as the 2026 Green Book asks."),
+        );
+    }
+    out
+}
+
+/// The appraisal, with any simulation and sensitivity, as JSON.
+pub fn to_json_all(
+    a: &Appraisal,
+    simulation: Option<&SimulationReport>,
+    sensitivity: Option<&Sensitivity>,
+) -> serde_json::Value {
+    let mut value = to_json(a);
+    if let Some(s) = simulation {
+        let mut v = serde_json::to_value(s).expect("a report serialises");
+        round_fine(&mut v);
+        value["simulation"] = v;
+    }
+    if let Some(s) = sensitivity {
+        let mut v = serde_json::to_value(s).expect("a report serialises");
+        round_fine(&mut v);
+        value["sensitivity"] = v;
+    }
+    value
+}
+
+/// 1000000 → "1,000,000".
+fn group_digits(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -1,8 +1,11 @@
 //! `oneplace appraise`.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use oneplace_appraise::{Model, evaluate, explain, read_toml, report, xlsx};
+use oneplace_appraise::uncertainty::sensitivity::{self, Sensitivity};
+use oneplace_appraise::uncertainty::simulate::{self, Options, Run, SimulationReport};
+use oneplace_appraise::{Appraisal, Model, evaluate, explain, read_toml, report, xlsx};
 use oneplace_refdata::ReferenceData;
 
 use crate::output::{check_binary_destination, json_bytes, render, write};
@@ -22,19 +25,45 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
     /// Show only one table: summary, agencies, matrix, fair_split, years,
-    /// outcomes, costs, reference_data.
+    /// outcomes, costs, reference_data (and simulation, payback_distribution,
+    /// uncertain_inputs, tornado, switching_values, scenarios when asked for).
     #[arg(long, value_name = "ID")]
     table: Option<String>,
     /// Write the Excel input template to FILE.xlsx instead of appraising:
     /// blank, or filled in from MODEL when one is given.
-    #[arg(long, value_name = "FILE.xlsx", conflicts_with_all = ["format", "table", "explain", "out"])]
+    #[arg(long, value_name = "FILE.xlsx", conflicts_with_all = ["format", "table", "explain", "out", "simulate", "sensitivity", "chart"])]
     template: Option<PathBuf>,
     /// Trace a figure back to its inputs: npbi, financial_roi,
     /// cashable_financial_roi, nppv, public_value_roi, payback, agency:ID,
     /// outcome:ID or cost:ID.
     #[arg(long, value_name = "FIGURE")]
     explain: Option<String>,
+    /// Monte Carlo: draw the uncertain inputs N times and report the
+    /// distribution of every headline figure.
+    #[arg(long, value_name = "N")]
+    simulate: Option<usize>,
+    /// The random seed: the same seed gives the same results, whatever the
+    /// number of threads.
+    #[arg(long, value_name = "S", default_value_t = 1, requires = "simulate")]
+    seed: u64,
+    /// Worker threads for the simulation (default: one per core).
+    #[arg(long, value_name = "T", requires = "simulate")]
+    threads: Option<usize>,
+    /// Add the tornado, switching values for every input, the scenarios
+    /// and, for appraisals over 50 years, the no-pure-time-preference test.
+    #[arg(long)]
+    sensitivity: bool,
+    /// Write the charts as SVG files into DIR (created if need be).
+    #[arg(long, value_name = "DIR")]
+    chart: Option<PathBuf>,
+    /// Write every draw (inputs in model units, then the outputs) to FILE:
+    /// .csv, or .npy for NumPy.
+    #[arg(long, value_name = "FILE", requires = "simulate")]
+    export_draws: Option<PathBuf>,
 }
+
+/// Set by Ctrl-C: the simulation finishes the blocks under way and stops.
+static STOP: AtomicBool = AtomicBool::new(false);
 
 pub fn run(args: Args) -> Result<(), Failure> {
     let data = ReferenceData::embedded();
@@ -44,6 +73,20 @@ pub fn run(args: Args) -> Result<(), Failure> {
     check_binary_destination(args.format, args.out.as_deref())?;
     let model = load(args.model.as_deref(), data)?;
     let appraisal = evaluate(&model, data);
+    let run = match args.simulate {
+        Some(draws) => Some(run_simulation(&model, data, draws, &args)?),
+        None => None,
+    };
+    let simulation = run.as_ref().map(|r| simulate::report(&model, r));
+    let sensitivity = args
+        .sensitivity
+        .then(|| sensitivity::sensitivity(&model, data));
+    if let (Some(path), Some(run)) = (&args.export_draws, &run) {
+        write(Some(path), &export_draws(&model, run, path))?;
+    }
+    if let Some(dir) = &args.chart {
+        crate::charts::write_charts(dir, &appraisal, simulation.as_ref(), sensitivity.as_ref())?;
+    }
     let bytes = if let Some(figure) = &args.explain {
         let e = explain::explain(&model, &appraisal, data, figure).map_err(Failure::Usage)?;
         match args.format {
@@ -62,15 +105,123 @@ pub fn run(args: Args) -> Result<(), Failure> {
                     .into(),
             ));
         }
-        json_bytes(&report::to_json(&appraisal))
+        json_bytes(&report::to_json_all(
+            &appraisal,
+            simulation.as_ref(),
+            sensitivity.as_ref(),
+        ))
     } else {
-        render(
-            &report::document(&appraisal),
-            args.format,
-            args.table.as_deref(),
-        )?
+        let doc = document(&appraisal, simulation.as_ref(), sensitivity.as_ref());
+        render(&doc, args.format, args.table.as_deref())?
     };
     write(args.out.as_deref(), &bytes)
+}
+
+/// The report: the appraisal's tables, then the simulation's and the
+/// sensitivity analysis's.
+fn document(
+    appraisal: &Appraisal,
+    simulation: Option<&SimulationReport>,
+    sensitivity: Option<&Sensitivity>,
+) -> oneplace_report::Document {
+    let mut doc = report::document(appraisal);
+    if let Some(s) = simulation {
+        doc.sections.extend(report::simulation_sections(s));
+    }
+    if let Some(s) = sensitivity {
+        doc.sections
+            .extend(report::sensitivity_sections(s, appraisal));
+    }
+    doc
+}
+
+fn run_simulation(
+    model: &Model,
+    data: &ReferenceData,
+    draws: usize,
+    args: &Args,
+) -> Result<Run, Failure> {
+    if draws == 0 {
+        return Err(Failure::Usage("--simulate needs at least one draw".into()));
+    }
+    if model.uncertain.is_empty() {
+        return Err(Failure::Message(
+            "the model has no uncertain inputs to simulate: give a rate, amount, quantity, unit value or scale as a distribution, such as success = \"pert(0.3, 0.45, 0.6)\"".into(),
+        ));
+    }
+    // Ctrl-C stops the run cleanly. Only one handler can be installed per
+    // process; a second attempt changes nothing.
+    let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::Relaxed));
+    let bar = crate::progress::bar(draws as u64, "drawing");
+    let options = Options {
+        draws,
+        seed: args.seed,
+        threads: args.threads,
+        keep_inputs: args.export_draws.is_some(),
+    };
+    let progress = |done: usize| bar.set_position(done as u64);
+    let run = simulate::simulate(model, data, &options, &progress, &STOP)
+        .map_err(Failure::Internal)?;
+    bar.finish_and_clear();
+    if run.partial {
+        eprintln!(
+            "stopped: the figures cover {} of {} draws and are marked partial",
+            run.outputs.len(),
+            run.requested
+        );
+    }
+    Ok(run)
+}
+
+/// Every draw as CSV (a header, one row per draw) or as a NumPy .npy
+/// matrix of 64-bit floats (one column per input, then the outputs).
+fn export_draws(model: &Model, run: &Run, path: &Path) -> Vec<u8> {
+    let o = &run.outputs;
+    let mut names: Vec<String> = model.uncertain.iter().map(|u| u.path.clone()).collect();
+    names.extend(["npbi", "nppv", "financial_roi", "public_value_roi"].map(String::from));
+    let mut columns: Vec<&[f64]> = o.inputs.iter().map(Vec::as_slice).collect();
+    columns.extend([
+        o.npbi.as_slice(),
+        o.nppv.as_slice(),
+        o.financial_roi.as_slice(),
+        o.public_value_roi.as_slice(),
+    ]);
+    let n = o.len();
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("npy"))
+    {
+        // NPY version 1.0: magic, header length, a Python dict literal
+        // padded so the data starts on a multiple of 64 bytes, then
+        // little-endian rows.
+        let header = format!(
+            "{{'descr': '<f8', 'fortran_order': False, 'shape': ({n}, {}), }}",
+            columns.len()
+        );
+        let unpadded = 10 + header.len() + 1;
+        let padding = (64 - unpadded % 64) % 64;
+        let mut bytes = Vec::with_capacity(unpadded + padding + n * columns.len() * 8);
+        bytes.extend_from_slice(b"\x93NUMPY\x01\x00");
+        bytes.extend_from_slice(&((header.len() + padding + 1) as u16).to_le_bytes());
+        bytes.extend_from_slice(header.as_bytes());
+        bytes.extend(std::iter::repeat_n(b' ', padding));
+        bytes.push(b'\n');
+        for j in 0..n {
+            for c in &columns {
+                bytes.extend_from_slice(&c[j].to_le_bytes());
+            }
+        }
+        bytes
+    } else {
+        let mut text = names.join(",");
+        text.push('\n');
+        for j in 0..n {
+            let row: Vec<String> = columns.iter().map(|c| c[j].to_string()).collect();
+            text.push_str(&row.join(","));
+            text.push('\n');
+        }
+        text.into_bytes()
+    }
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {

@@ -4,7 +4,9 @@
 //! 2 usage; 3 internal error.
 
 mod appraise_cmd;
+mod charts;
 mod output;
+mod progress;
 mod ucd_cmd;
 
 use std::path::PathBuf;
