@@ -212,11 +212,15 @@ pub fn apply(model: &mut Model, target: &Target, x: f64) {
     }
 }
 
-/// The range an input can take.
-pub fn bounds(target: &Target) -> (f64, f64) {
+/// The range an input can take. Amounts and unit values keep their sign:
+/// a saving that would have to become a cost to switch the case does not
+/// switch it.
+pub fn bounds(model: &Model, target: &Target) -> (f64, f64) {
     match target {
         Target::Rate { .. } | Target::DropOff { .. } | Target::Cashable { .. } => (0.0, 1.0),
-        Target::CostYears { .. } | Target::UnitValue { .. } => (f64::NEG_INFINITY, f64::INFINITY),
+        Target::CostYears { .. } | Target::UnitValue { .. } if get(model, target) < 0.0 => {
+            (f64::NEG_INFINITY, 0.0)
+        }
         _ => (0.0, f64::INFINITY),
     }
 }
@@ -261,7 +265,7 @@ pub fn parameters(model: &Model) -> Vec<Parameter> {
 }
 
 fn parameter(model: &Model, target: Target) -> Parameter {
-    let (low, high) = bounds(&target);
+    let (low, high) = bounds(model, &target);
     Parameter {
         path: path(model, &target),
         label: label(model, &target),

@@ -452,7 +452,13 @@ pub fn simulation_sections(r: &SimulationReport) -> Vec<Section> {
         ("standard_error", "MC s.e. of mean"),
     ]);
     let mut row = |name: &str, s: &Summary, money: bool| {
-        let v = |x: f64| if money { Cell::Pounds(x) } else { Cell::Ratio(x) };
+        let v = |x: f64| {
+            if money {
+                Cell::Pounds(x)
+            } else {
+                Cell::Ratio(x)
+            }
+        };
         table.push(vec![
             name.into(),
             v(s.mean),
@@ -475,7 +481,11 @@ pub fn simulation_sections(r: &SimulationReport) -> Vec<Section> {
     };
     row("Net present budget impact", &r.npbi, true);
     row("Financial return on investment", &r.financial_roi, false);
-    row("Cashable return on investment", &r.cashable_financial_roi, false);
+    row(
+        "Cashable return on investment",
+        &r.cashable_financial_roi,
+        false,
+    );
     row("Net present public value", &r.nppv, true);
     row("Public value return", &r.public_value_roi, false);
     for a in &r.agencies {
@@ -520,7 +530,12 @@ pub fn simulation_sections(r: &SimulationReport) -> Vec<Section> {
     years.sort();
     years.dedup();
     let share = |d: &PaybackDistribution, year: usize| {
-        Cell::Percent(d.by_year.iter().find(|y| y.year == year).map_or(0.0, |y| y.share))
+        Cell::Percent(
+            d.by_year
+                .iter()
+                .find(|y| y.year == year)
+                .map_or(0.0, |y| y.share),
+        )
     };
     for (year, fy) in years {
         payback.push(vec![
@@ -558,9 +573,16 @@ pub fn simulation_sections(r: &SimulationReport) -> Vec<Section> {
 
 /// A distribution as the model writes it.
 pub fn describe(d: &Distribution) -> String {
-    let list = |v: &[f64]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ");
+    let list = |v: &[f64]| {
+        v.iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     match d {
-        Distribution::Triangular { min, mode, max } => format!("triangular({})", list(&[*min, *mode, *max])),
+        Distribution::Triangular { min, mode, max } => {
+            format!("triangular({})", list(&[*min, *mode, *max]))
+        }
         Distribution::Pert { min, mode, max } => format!("pert({})", list(&[*min, *mode, *max])),
         Distribution::Uniform { min, max } => format!("uniform({})", list(&[*min, *max])),
         Distribution::Normal {
@@ -571,7 +593,12 @@ pub fn describe(d: &Distribution) -> String {
         } => format!("normal({})", list(&[*mean, *sd, *lo, *hi])),
         Distribution::Normal { mean, sd, .. } => format!("normal({})", list(&[*mean, *sd])),
         Distribution::LogNormal { mean, sd } => format!("lognormal({})", list(&[*mean, *sd])),
-        Distribution::Beta { alpha, beta, min, max } => {
+        Distribution::Beta {
+            alpha,
+            beta,
+            min,
+            max,
+        } => {
             format!("beta({})", list(&[*alpha, *beta, *min, *max]))
         }
         Distribution::Discrete {
@@ -599,7 +626,11 @@ fn switch_cells(s: &Switch) -> [Cell; 3] {
                 _ => "bracketed".into(),
             },
         ],
-        None => [Cell::Empty, Cell::Empty, s.note.clone().unwrap_or_default().into()],
+        None => [
+            Cell::Empty,
+            Cell::Empty,
+            s.note.clone().unwrap_or_default().into(),
+        ],
     }
 }
 
@@ -610,8 +641,9 @@ fn headline_row(name: &str, h: &Headline, first_year: oneplace_core::FinancialYe
         opt_ratio(h.financial_roi),
         Cell::Pounds(h.nppv),
         opt_ratio(h.public_value_roi),
-        h.payback_year_discounted
-            .map_or("never".into(), |t| format!("{}", first_year.offset(t as i32)).into()),
+        h.payback_year_discounted.map_or("never".into(), |t| {
+            format!("{}", first_year.offset(t as i32)).into()
+        }),
     ]
 }
 
@@ -670,7 +702,9 @@ pub fn sensitivity_sections(s: &Sensitivity, a: &Appraisal) -> Vec<Section> {
         scenario_section = scenario_section.with_note(format!(
             "{}{}: {}.",
             sc.name,
-            sc.description.as_ref().map_or(String::new(), |d| format!(" ({d})")),
+            sc.description
+                .as_ref()
+                .map_or(String::new(), |d| format!(" ({d})")),
             set.join("; ")
         ));
     }
@@ -685,7 +719,11 @@ pub fn sensitivity_sections(s: &Sensitivity, a: &Appraisal) -> Vec<Section> {
     ];
     if let Some(t) = &s.no_pure_time_preference {
         let mut table = Table::new(&headings);
-        table.push(headline_row("Green Book discounting", &t.base, a.first_year));
+        table.push(headline_row(
+            "Green Book discounting",
+            &t.base,
+            a.first_year,
+        ));
         table.push(headline_row(
             "No pure time preference (2026 test)",
             &t.without_pure_time_preference,
@@ -697,7 +735,9 @@ pub fn sensitivity_sections(s: &Sensitivity, a: &Appraisal) -> Vec<Section> {
                 "Discounting without pure time preference",
                 table,
             )
-            .with_note("Run because the appraisal is longer than 50 years, as the 2026 Green Book asks."),
+            .with_note(
+                "Run because the appraisal is longer than 50 years, as the 2026 Green Book asks.",
+            ),
         );
     }
     out

@@ -87,7 +87,7 @@ fn kernel_matches_after_changing_any_input() {
         let mut model = load(name);
         let mut kernel = Kernel::new(&model, data);
         for target in params::every_target(&model) {
-            let (low, high) = params::bounds(&target);
+            let (low, high) = params::bounds(&model, &target);
             let value = params::get(&model, &target);
             let x = if high.is_finite() && low.is_finite() {
                 low + (high - low) * uniform()

@@ -160,8 +160,8 @@ fn run_simulation(
         keep_inputs: args.export_draws.is_some(),
     };
     let progress = |done: usize| bar.set_position(done as u64);
-    let run = simulate::simulate(model, data, &options, &progress, &STOP)
-        .map_err(Failure::Internal)?;
+    let run =
+        simulate::simulate(model, data, &options, &progress, &STOP).map_err(Failure::Internal)?;
     bar.finish_and_clear();
     if run.partial {
         eprintln!(

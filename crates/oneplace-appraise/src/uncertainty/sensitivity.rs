@@ -183,13 +183,13 @@ fn solve(f: &dyn Fn(f64) -> f64, x0: f64, f0: f64, low: f64, high: f64) -> Switc
         return if x >= low && x <= high {
             found(x, Method::Exact)
         } else {
-            none("the crossing lies outside the input's possible range")
+            none(&format!("none in range (it would take {})", short(x)))
         };
     }
     // Not linear: look for a sign change on a grid over the range (which
     // must then be finite), nearest the base first, and bisect.
     if !(low.is_finite() && high.is_finite()) {
-        return none("no crossing found: the output is not linear and the range is unbounded");
+        return none("none found: not linear, and the range is unbounded");
     }
     let steps = 64;
     let grid: Vec<f64> = (0..=steps)
@@ -204,7 +204,7 @@ fn solve(f: &dyn Fn(f64) -> f64, x0: f64, f0: f64, low: f64, high: f64) -> Switc
         .collect();
     brackets.sort_by(|a, b| (a.0 - x0).abs().total_cmp(&(b.0 - x0).abs()));
     let Some(&(mut a, mut b, mut fa, _)) = brackets.first() else {
-        return none("no crossing within the input's possible range");
+        return none("none in range");
     };
     if fa == 0.0 {
         return found(a, Method::Bracketed);
@@ -226,6 +226,15 @@ fn solve(f: &dyn Fn(f64) -> f64, x0: f64, f0: f64, low: f64, high: f64) -> Switc
         }
     }
     found(0.5 * (a + b), Method::Bracketed)
+}
+
+/// A number short enough for a note.
+fn short(x: f64) -> String {
+    if x.abs() >= 1000.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.4}")
+    }
 }
 
 pub fn switching_value(model: &Model, data: &ReferenceData, p: &Parameter) -> SwitchingValue {
