@@ -85,7 +85,19 @@ pub fn run(args: Args) -> Result<(), Failure> {
         write(Some(path), &export_draws(&model, run, path))?;
     }
     if let Some(dir) = &args.chart {
-        crate::charts::write_charts(dir, &appraisal, simulation.as_ref(), sensitivity.as_ref())?;
+        let written = crate::charts::write_charts(
+            dir,
+            &model,
+            data,
+            &appraisal,
+            simulation.as_ref(),
+            sensitivity.as_ref(),
+        )?;
+        eprintln!(
+            "charts written to {}: {}",
+            dir.display(),
+            written.join(", ")
+        );
     }
     let bytes = if let Some(figure) = &args.explain {
         let e = explain::explain(&model, &appraisal, data, figure).map_err(Failure::Usage)?;

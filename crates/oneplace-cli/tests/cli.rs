@@ -406,3 +406,224 @@ fn an_independent_python_appraisal_agrees() {
         }
     }
 }
+
+#[test]
+fn simulation_reports_distributions_reproducibly() {
+    let args = |threads: &str| {
+        ok(&[
+            "appraise",
+            "examples/family-support.toml",
+            "--simulate",
+            "20000",
+            "--seed",
+            "5",
+            "--threads",
+            threads,
+            "--format",
+            "json",
+        ])
+    };
+    let one = args("1");
+    assert_eq!(
+        one,
+        args("2"),
+        "the same seed gives the same figures whatever the threads"
+    );
+    let v: serde_json::Value = serde_json::from_str(&one).unwrap();
+    let sim = &v["simulation"];
+    assert_eq!(sim["draws"], 20000);
+    assert_eq!(sim["partial"], false);
+    for key in [
+        "npbi",
+        "financial_roi",
+        "cashable_financial_roi",
+        "nppv",
+        "public_value_roi",
+    ] {
+        for stat in [
+            "mean",
+            "sd",
+            "p5",
+            "p10",
+            "p50",
+            "p90",
+            "p95",
+            "probability_below",
+            "standard_error",
+        ] {
+            assert!(sim[key][stat].is_number(), "{key}.{stat}");
+        }
+        let bins = sim[key]["histogram"].as_array().unwrap();
+        let total: u64 = bins.iter().map(|b| b["count"].as_u64().unwrap()).sum();
+        assert_eq!(total, 20000, "{key} histogram counts every draw");
+    }
+    let nppv = &sim["nppv"];
+    let (p10, p50, p90) = (
+        nppv["p10"].as_f64().unwrap(),
+        nppv["p50"].as_f64().unwrap(),
+        nppv["p90"].as_f64().unwrap(),
+    );
+    assert!(p10 < p50 && p50 < p90);
+    // The deterministic NPPV sits inside the simulated range.
+    let base = v["nppv"].as_f64().unwrap();
+    assert!(nppv["min"].as_f64().unwrap() < base && base < nppv["max"].as_f64().unwrap());
+    assert_eq!(sim["agencies"].as_array().unwrap().len(), 6);
+    assert!(sim["payback_discounted"]["by_year"].is_array());
+    // key-workers scale; anti-social behaviour engagement and success; crime
+    // success and quantity; foster care success, deadweight and scale;
+    // adults into work success.
+    assert_eq!(sim["inputs"].as_array().unwrap().len(), 9);
+    let other_seed = ok(&[
+        "appraise",
+        "examples/family-support.toml",
+        "--simulate",
+        "20000",
+        "--seed",
+        "6",
+        "--format",
+        "json",
+    ]);
+    assert_ne!(one, other_seed);
+}
+
+#[test]
+fn simulating_a_model_without_uncertain_inputs_is_explained() {
+    let o = oneplace(&[
+        "appraise",
+        "examples/integrated-care.toml",
+        "--simulate",
+        "100",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("the model has no uncertain inputs to simulate"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn sensitivity_golden_output() {
+    let out = ok(&[
+        "appraise",
+        "examples/family-support.toml",
+        "--sensitivity",
+        "--table",
+        "scenarios",
+    ]);
+    insta::assert_snapshot!("family_support_scenarios", out);
+    let out = ok(&[
+        "appraise",
+        "examples/family-support.toml",
+        "--sensitivity",
+        "--table",
+        "tornado",
+    ]);
+    insta::assert_snapshot!("family_support_tornado", out);
+    let json = ok(&[
+        "appraise",
+        "examples/family-support.toml",
+        "--sensitivity",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let switching = v["sensitivity"]["switching_values"].as_array().unwrap();
+    let key_workers = switching
+        .iter()
+        .find(|s| s["input"] == "cost.key-workers.scale")
+        .unwrap();
+    // NPPV is linear in the cost's scale: NPPV(k) = NPPV(1) − (k − 1) × PV(key workers).
+    let pv_key_workers = v["costs"][0]["pv"].as_f64().unwrap();
+    let nppv = v["nppv"].as_f64().unwrap();
+    let expected = 1.0 + nppv / pv_key_workers;
+    let found = key_workers["nppv"]["value"].as_f64().unwrap();
+    assert!((found - expected).abs() < 1e-4, "{found} vs {expected}");
+    assert_eq!(key_workers["nppv"]["method"], "exact");
+}
+
+#[test]
+fn charts_are_written_as_accessible_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = oneplace(&[
+        "appraise",
+        "examples/family-support.toml",
+        "--simulate",
+        "5000",
+        "--chart",
+        dir.path().to_str().unwrap(),
+        "--table",
+        "summary",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "cash-flow.svg",
+            "npv-distribution.svg",
+            "tornado.svg",
+            "who-pays-who-benefits.svg"
+        ]
+    );
+    for name in names {
+        let svg = std::fs::read_to_string(dir.path().join(&name)).unwrap();
+        assert!(svg.contains("role=\"img\""), "{name}");
+        assert!(svg.contains("<title>"), "{name}");
+        assert!(!svg.contains("could not be drawn"), "{name}");
+    }
+    let cash = std::fs::read_to_string(dir.path().join("cash-flow.svg")).unwrap();
+    assert!(cash.contains("2027/28"), "the payback year is marked");
+}
+
+#[test]
+fn draws_export_as_csv_and_npy() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("draws.csv");
+    let npy = dir.path().join("draws.npy");
+    for path in [&csv, &npy] {
+        ok(&[
+            "appraise",
+            "examples/family-support.toml",
+            "--simulate",
+            "1000",
+            "--seed",
+            "3",
+            "--export-draws",
+            path.to_str().unwrap(),
+            "--table",
+            "summary",
+        ]);
+    }
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(header.len(), 13, "9 inputs and 4 outputs");
+    assert_eq!(
+        header[9..],
+        ["npbi", "nppv", "financial_roi", "public_value_roi"]
+    );
+    assert_eq!(lines.count(), 1000);
+    let bytes = std::fs::read(&npy).unwrap();
+    assert!(bytes.starts_with(b"\x93NUMPY\x01\x00"));
+    let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    assert_eq!((10 + header_len) % 64, 0, "data aligned to 64 bytes");
+    assert_eq!(bytes.len(), 10 + header_len + 1000 * 13 * 8);
+    // The first row's NPBI in both files is the same number.
+    let first_csv: f64 = text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(9)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let at = 10 + header_len + 9 * 8;
+    let first_npy = f64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
+    assert_eq!(first_csv, first_npy);
+}
