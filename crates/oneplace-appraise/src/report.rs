@@ -5,7 +5,7 @@ use oneplace_report::{Cell, Document, Section, Table};
 
 use crate::evaluate::Appraisal;
 use crate::uncertainty::Distribution;
-use crate::uncertainty::sensitivity::{Headline, Method, Sensitivity, Switch};
+use crate::uncertainty::sensitivity::{Headline, Method, NptTest, Sensitivity, Switch};
 use crate::uncertainty::simulate::{PaybackDistribution, SimulationReport};
 use crate::uncertainty::stats::Summary;
 
@@ -647,6 +647,15 @@ fn headline_row(name: &str, h: &Headline, first_year: oneplace_core::FinancialYe
     ]
 }
 
+const HEADLINE_COLUMNS: [(&str, &str); 6] = [
+    ("case", "Case"),
+    ("npbi", "NPBI"),
+    ("financial_roi", "Financial ROI"),
+    ("nppv", "NPPV"),
+    ("public_value_roi", "Public value ROI"),
+    ("payback", "Payback (discounted)"),
+];
+
 /// The sensitivity analysis's tables.
 pub fn sensitivity_sections(s: &Sensitivity, a: &Appraisal) -> Vec<Section> {
     let mut tornado = Table::new(&[
@@ -683,15 +692,7 @@ pub fn sensitivity_sections(s: &Sensitivity, a: &Appraisal) -> Vec<Section> {
         row.extend(switch_cells(&v.npbi));
         switching.push(row);
     }
-    let headings = [
-        ("case", "Case"),
-        ("npbi", "NPBI"),
-        ("financial_roi", "Financial ROI"),
-        ("nppv", "NPPV"),
-        ("public_value_roi", "Public value ROI"),
-        ("payback", "Payback (discounted)"),
-    ];
-    let mut scenarios = Table::new(&headings);
+    let mut scenarios = Table::new(&HEADLINE_COLUMNS);
     scenarios.push(headline_row("Base case", &s.base, a.first_year));
     for sc in &s.scenarios {
         scenarios.push(headline_row(&sc.name, &sc.result, a.first_year));
@@ -708,7 +709,7 @@ pub fn sensitivity_sections(s: &Sensitivity, a: &Appraisal) -> Vec<Section> {
             set.join("; ")
         ));
     }
-    let mut out = vec![
+    vec![
         Section::new("tornado", "One-way sensitivity (tornado)", tornado).with_note(
             "Each uncertain input at its 10th and 90th percentile, the others at their base values.",
         ),
@@ -716,31 +717,29 @@ pub fn sensitivity_sections(s: &Sensitivity, a: &Appraisal) -> Vec<Section> {
             "The value of each input at which the net present value crosses zero, others unchanged.",
         ),
         scenario_section,
-    ];
-    if let Some(t) = &s.no_pure_time_preference {
-        let mut table = Table::new(&headings);
-        table.push(headline_row(
-            "Green Book discounting",
-            &t.base,
-            a.first_year,
-        ));
-        table.push(headline_row(
-            "No pure time preference (2026 test)",
-            &t.without_pure_time_preference,
-            a.first_year,
-        ));
-        out.push(
-            Section::new(
-                "no_pure_time_preference",
-                "Discounting without pure time preference",
-                table,
-            )
-            .with_note(
-                "Run because the appraisal is longer than 50 years, as the 2026 Green Book asks.",
-            ),
-        );
-    }
-    out
+    ]
+}
+
+/// The 2026 Green Book's test for appraisals over 50 years: the same
+/// appraisal discounted without pure time preference.
+pub fn no_pure_time_preference_section(t: &NptTest, a: &Appraisal) -> Section {
+    let mut table = Table::new(&HEADLINE_COLUMNS);
+    table.push(headline_row(
+        "Green Book discounting",
+        &t.base,
+        a.first_year,
+    ));
+    table.push(headline_row(
+        "No pure time preference (2026 test)",
+        &t.without_pure_time_preference,
+        a.first_year,
+    ));
+    Section::new(
+        "no_pure_time_preference",
+        "Discounting without pure time preference",
+        table,
+    )
+    .with_note("Run because the appraisal is longer than 50 years, as the 2026 Green Book asks.")
 }
 
 /// The appraisal, with any simulation and sensitivity, as JSON.
@@ -748,8 +747,14 @@ pub fn to_json_all(
     a: &Appraisal,
     simulation: Option<&SimulationReport>,
     sensitivity: Option<&Sensitivity>,
+    npt: Option<&NptTest>,
 ) -> serde_json::Value {
     let mut value = to_json(a);
+    if let Some(t) = npt {
+        let mut v = serde_json::to_value(t).expect("a report serialises");
+        round_fine(&mut v);
+        value["no_pure_time_preference"] = v;
+    }
     if let Some(s) = simulation {
         let mut v = serde_json::to_value(s).expect("a report serialises");
         round_fine(&mut v);

@@ -81,6 +81,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let sensitivity = args
         .sensitivity
         .then(|| sensitivity::sensitivity(&model, data));
+    // Automatic for appraisals over 50 years, as the 2026 Green Book asks.
+    let npt = sensitivity::no_pure_time_preference(&model, data);
     if let (Some(path), Some(run)) = (&args.export_draws, &run) {
         write(Some(path), &export_draws(&model, run, path))?;
     }
@@ -121,9 +123,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
             &appraisal,
             simulation.as_ref(),
             sensitivity.as_ref(),
+            npt.as_ref(),
         ))
     } else {
-        let doc = document(&appraisal, simulation.as_ref(), sensitivity.as_ref());
+        let mut doc = document(&appraisal, simulation.as_ref(), sensitivity.as_ref());
+        if let Some(t) = &npt {
+            doc.sections
+                .push(report::no_pure_time_preference_section(t, &appraisal));
+        }
         render(&doc, args.format, args.table.as_deref())?
     };
     write(args.out.as_deref(), &bytes)

@@ -627,3 +627,41 @@ fn draws_export_as_csv_and_npy() {
     let first_npy = f64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
     assert_eq!(first_csv, first_npy);
 }
+
+#[test]
+fn appraisals_over_fifty_years_get_the_no_pure_time_preference_test() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("long.toml");
+    let text = std::fs::read_to_string(repo().join("examples/integrated-care.toml"))
+        .unwrap()
+        .replace("years = 10", "years = 60");
+    std::fs::write(&model, text).unwrap();
+    let out = ok(&[
+        "appraise",
+        model.to_str().unwrap(),
+        "--table",
+        "no_pure_time_preference",
+    ]);
+    assert!(out.contains("No pure time preference (2026 test)"), "{out}");
+    let v: serde_json::Value = serde_json::from_str(&ok(&[
+        "appraise",
+        model.to_str().unwrap(),
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let t = &v["no_pure_time_preference"];
+    assert_eq!(t["schedule"], "no-pure-time-preference-sensitivity");
+    // Lower rates raise the value of later benefits and costs alike; here
+    // benefits come later, so the NPPV rises.
+    assert!(t["without_pure_time_preference"]["nppv"].as_f64() > t["base"]["nppv"].as_f64());
+    // Ten years: not run.
+    let v: serde_json::Value = serde_json::from_str(&ok(&[
+        "appraise",
+        "examples/integrated-care.toml",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert!(v.get("no_pure_time_preference").is_none());
+}

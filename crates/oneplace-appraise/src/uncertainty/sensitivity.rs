@@ -113,8 +113,6 @@ pub struct Sensitivity {
     pub tornado: Vec<TornadoBar>,
     pub switching_values: Vec<SwitchingValue>,
     pub scenarios: Vec<ScenarioResult>,
-    /// Run when the appraisal is longer than 50 years.
-    pub no_pure_time_preference: Option<NptTest>,
 }
 
 fn with(model: &Model, target: &Target, x: f64, data: &ReferenceData) -> Appraisal {
@@ -297,6 +295,5 @@ pub fn sensitivity(model: &Model, data: &ReferenceData) -> Sensitivity {
         tornado: tornado(model, data),
         switching_values: switching_values(model, data),
         scenarios: scenarios(model, data),
-        no_pure_time_preference: no_pure_time_preference(model, data),
     }
 }
