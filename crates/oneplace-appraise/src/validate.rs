@@ -248,6 +248,25 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// A fraction or percentage (`0.35`, `"35%"`, `-0.5`), range unchecked.
+    fn fraction(&mut self, n: &S<Num>, what: &str) -> Option<f64> {
+        if !self.certain_only(n, what) {
+            return None;
+        }
+        let value = match n.get_ref() {
+            Num::Int(i) => Ok(*i as f64),
+            Num::Float(f) => Ok(*f),
+            Num::Text(t) => parse_rate(t),
+        };
+        match value {
+            Ok(x) => Some(x),
+            Err(e) => {
+                self.error_expected(n.span(), format!("{what}: {e}"), "0.35 or \"35%\"");
+                None
+            }
+        }
+    }
+
     /// A rate or share that must lie in 0–1.
     fn rate(&mut self, n: &S<Num>, what: &str) -> Option<f64> {
         if !self.certain_only(n, what) {
@@ -1570,7 +1589,7 @@ impl Validator<'_> {
             let rank = self
                 .required(&r.rank, span.clone(), "[[correlation]]", "rank")
                 .and_then(|n| {
-                    let x = self.number(n, "rank")?;
+                    let x = self.fraction(n, "rank")?;
                     if (-1.0..=1.0).contains(&x) {
                         Some(x)
                     } else {
@@ -1674,9 +1693,13 @@ impl Validator<'_> {
                     );
                     continue;
                 };
-                let Some(x) = self.number(n, &p.path) else {
-                    continue;
+                // Rates may be written as percentages, as everywhere else.
+                let x = if p.high == 1.0 {
+                    self.fraction(n, &p.path)
+                } else {
+                    self.number(n, &p.path)
                 };
+                let Some(x) = x else { continue };
                 if x < p.low || x > p.high {
                     self.error_expected(
                         n.span(),

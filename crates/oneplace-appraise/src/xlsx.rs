@@ -14,8 +14,16 @@
 //! inputs) and lenient about cell contents (numbers as numbers or as text
 //! such as `35%` or `£1,200`, booleans as TRUE/FALSE or yes/no), leaving the
 //! meaning of the values to the validator.
+//!
+//! Distributions (`pert(0.3, 0.45, 0.6)`) are text in a numeric cell, passed
+//! through like `£1,200`; inside a list or a pair the commas and colons in
+//! their brackets do not split the cell. The optional Correlations sheet
+//! holds one `[[correlation]]` per row, and the optional Scenarios sheet the
+//! `[[scenario]]`s in long form, one row per input set, the rows grouped by
+//! the scenario's name. Input names pass through with their cells for the
+//! validator to resolve.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Cursor;
 use std::ops::Range;
 use std::sync::Arc;
@@ -32,10 +40,12 @@ use rust_xlsxwriter::{
 
 use crate::model::Model;
 use crate::raw::{
-    CashableSpec, Locate, Num, NumOrList, RawAgency, RawAgencyKind, RawAppraisal, RawCost,
-    RawGrade, RawModel, RawOptimismBias, RawOutcome, RawPhase, RawValue, S, Shares, TransferSpec,
-    YearRef,
+    CashableSpec, Locate, Num, NumOrList, RawAgency, RawAgencyKind, RawAppraisal, RawCorrelation,
+    RawCost, RawGrade, RawModel, RawOptimismBias, RawOutcome, RawPhase, RawScenario, RawValue, S,
+    Shares, TransferSpec, YearRef,
 };
+use crate::uncertainty::Distribution;
+use crate::uncertainty::distribution::SYNTAX;
 use crate::validate::validate;
 
 // ---------------------------------------------------------------------------
@@ -50,9 +60,11 @@ pub const AGENCIES: &str = "Agencies";
 pub const COSTS: &str = "Costs";
 pub const OUTCOMES: &str = "Outcomes";
 pub const VALUES: &str = "Values";
+pub const CORRELATIONS: &str = "Correlations";
+pub const SCENARIOS: &str = "Scenarios";
 
 /// The template's sheets, in order.
-pub const SHEETS: [&str; 8] = [
+pub const SHEETS: [&str; 10] = [
     GUIDE,
     SETTINGS,
     OPTIMISM_BIAS,
@@ -61,6 +73,8 @@ pub const SHEETS: [&str; 8] = [
     COSTS,
     OUTCOMES,
     VALUES,
+    CORRELATIONS,
+    SCENARIOS,
 ];
 
 /// The attribution the Unit Cost Database's licence asks for.
@@ -115,6 +129,10 @@ enum Kind {
     AgencyRef,
     /// The id of an outcome on the Outcomes sheet.
     OutcomeRef,
+    /// The name of one of the model's inputs (`outcome.ID.success`).
+    Input,
+    /// A rank correlation, from −1 to 1.
+    Rank,
 }
 
 /// One column of a sheet, or one row of the Settings sheet.
@@ -300,7 +318,7 @@ const COST_COLUMNS: &[Column] = &[
     ),
 ];
 
-const YEAR_DOC: &str = "The amount in this year (year 0 is first_year), in pounds, as a number or text such as £1,200. Blank cells between amounts count as 0. For a longer appraisal add columns Year 10, Year 11 and so on.";
+const YEAR_DOC: &str = "The amount in this year (year 0 is first_year), in pounds, as a number or text such as £1,200, or a distribution such as pert(90000, 100000, 130000). Blank cells between amounts count as 0. For a longer appraisal add columns Year 10, Year 11 and so on.";
 
 const OUTCOME_COLUMNS: &[Column] = &[
     col(
@@ -312,7 +330,7 @@ const OUTCOME_COLUMNS: &[Column] = &[
     col(
         "cohort",
         Kind::NumberOrList,
-        "People (or families, incidents) starting: one number for a single cohort, or a list such as 10, 20, 20 for the starters in years 0, 1, 2 and so on. No thousands separators inside a list. Required.",
+        "People (or families, incidents) starting: one number for a single cohort, or a list such as 10, 20, 20 for the starters in years 0, 1, 2 and so on. No thousands separators inside a list. Any of them may be a distribution such as pert(250, 300, 320). Required.",
     ),
     col(
         "start",
@@ -322,27 +340,27 @@ const OUTCOME_COLUMNS: &[Column] = &[
     col(
         "engagement",
         Kind::Rate,
-        "The share of starters who engage, 0 to 1 or a percentage. Required.",
+        "The share of starters who engage, 0 to 1 or a percentage, or a distribution such as pert(0.7, 0.85, 0.92). Required.",
     ),
     col(
         "success",
         Kind::Rate,
-        "The share of those engaging who achieve the outcome. Required.",
+        "The share of those engaging who achieve the outcome, or a distribution such as pert(0.3, 0.45, 0.55). Required.",
     ),
     col(
         "deadweight",
         Kind::Rate,
-        "The share of outcomes that would have happened anyway. Blank: 0.",
+        "The share of outcomes that would have happened anyway, or a distribution such as uniform(0.2, 0.4). Blank: 0.",
     ),
     col(
         "displacement",
         Kind::Rate,
-        "The share of the benefit displaced from elsewhere. Blank: 0.",
+        "The share of the benefit displaced from elsewhere, or a distribution. Blank: 0.",
     ),
     col(
         "leakage",
         Kind::Rate,
-        "The share of the benefit reaching people outside the target group. Blank: 0.",
+        "The share of the benefit reaching people outside the target group, or a distribution. Blank: 0.",
     ),
     col(
         "lag",
@@ -357,12 +375,12 @@ const OUTCOME_COLUMNS: &[Column] = &[
     col(
         "drop_off",
         Kind::Rate,
-        "The fraction of the benefit lost each year after its first year. Blank: 0.",
+        "The fraction of the benefit lost each year after its first year, or a distribution such as triangular(0.2, 0.3, 0.5). Blank: 0.",
     ),
     col(
         "profile",
         Kind::List,
-        "Instead of lag, duration and drop_off: the benefit by year since starting, a list such as 0, 1, 0.5 (1 = the full benefit).",
+        "Instead of lag, duration and drop_off: the benefit by year since starting, a list such as 0, 1, 0.5 (1 = the full benefit). Entries may be distributions.",
     ),
     col(
         "confidence",
@@ -377,7 +395,7 @@ const OUTCOME_COLUMNS: &[Column] = &[
     col(
         "cashable",
         Kind::RateOrPairs,
-        "The cashable share of the fiscal benefit: one rate for every agency (0.5), or per agency (police=0.5; icb=0.2). Blank: each agency's own cashable share.",
+        "The cashable share of the fiscal benefit: one rate for every agency (0.5), or per agency (police=0.5; icb=0.2). Any rate may be a distribution: police=pert(0.3, 0.5, 0.6). Blank: each agency's own cashable share.",
     ),
 ];
 
@@ -405,22 +423,22 @@ const VALUE_COLUMNS: &[Column] = &[
     col(
         "quantity",
         Kind::Number,
-        "Units of the value per successful outcome per year. Blank: 1.",
+        "Units of the value per successful outcome per year, or a distribution such as triangular(1, 1.5, 2.5). Blank: 1.",
     ),
     col(
         "fiscal",
         Kind::UnitMoney,
-        "An explicit fiscal value per unit, in pounds: a saving to public budgets.",
+        "An explicit fiscal value per unit, in pounds: a saving to public budgets. A distribution such as pert(800, 1000, 1500) makes it uncertain.",
     ),
     col(
         "economic",
         Kind::UnitMoney,
-        "An explicit economic value per unit, in pounds: a gain to the wider economy.",
+        "An explicit economic value per unit, in pounds: a gain to the wider economy. It may be a distribution.",
     ),
     col(
         "social",
         Kind::UnitMoney,
-        "An explicit social value per unit, in pounds: a gain in wellbeing or health.",
+        "An explicit social value per unit, in pounds: a gain in wellbeing or health. It may be a distribution.",
     ),
     col(
         "price_year",
@@ -454,7 +472,48 @@ const VALUE_COLUMNS: &[Column] = &[
     ),
 ];
 
-const SHEET_SPECS: [SheetSpec; 7] = [
+const CORRELATION_COLUMNS: &[Column] = &[
+    col(
+        "input_a",
+        Kind::Input,
+        "The name of an uncertain input (one given as a distribution), such as outcome.less-crime.success. Required.",
+    ),
+    col(
+        "input_b",
+        Kind::Input,
+        "The name of another uncertain input that moves with the first, such as outcome.less-anti-social-behaviour.success. Required.",
+    ),
+    col(
+        "rank",
+        Kind::Rank,
+        "Spearman's rank correlation between the two, from -1 to 1: 0.6 when they tend to rise together, -0.6 when one tends to fall as the other rises. Required.",
+    ),
+];
+
+const SCENARIO_COLUMNS: &[Column] = &[
+    col(
+        "scenario",
+        Kind::Text,
+        "The scenario's name, on every row of it: rows with the same name make one scenario, whatever their order. Required.",
+    ),
+    col(
+        "description",
+        Kind::Text,
+        "What the scenario supposes, in a sentence. Optional, on any one of the scenario's rows.",
+    ),
+    col(
+        "input",
+        Kind::Input,
+        "The name of an input the scenario changes, such as outcome.less-crime.success, cost.key-workers.scale or cost.key-workers[2028/29] (see the Guide). Each input once per scenario.",
+    ),
+    col(
+        "value",
+        Kind::Number,
+        "The input's value in the scenario: a number (0.3, 30% or £1,200), not a distribution. Required with an input.",
+    ),
+];
+
+const SHEET_SPECS: [SheetSpec; 9] = [
     SheetSpec {
         name: SETTINGS,
         required: true,
@@ -503,6 +562,20 @@ const SHEET_SPECS: [SheetSpec; 7] = [
         about: "One row per value of an outcome: a Unit Cost Database code or explicit amounts, and who receives the fiscal part.",
         columns: VALUE_COLUMNS,
         frozen_columns: 2,
+    },
+    SheetSpec {
+        name: CORRELATIONS,
+        required: false,
+        about: "Optional. Uncertain inputs that move together in a simulation, one pair per row with its rank correlation.",
+        columns: CORRELATION_COLUMNS,
+        frozen_columns: 0,
+    },
+    SheetSpec {
+        name: SCENARIOS,
+        required: false,
+        about: "Optional. Named scenarios, one row per input a scenario sets: the scenario's name, the input's name and its value there.",
+        columns: SCENARIO_COLUMNS,
+        frozen_columns: 1,
     },
 ];
 
@@ -787,6 +860,23 @@ fn to_num(c: Cell<'_>) -> Result<Num, Problem> {
     }
 }
 
+/// A number that cannot be uncertain (a rank correlation, a scenario's
+/// value): text must read as one, as the validator will read it. `why`
+/// says why a distribution will not do.
+fn to_plain_number(c: Cell<'_>, example: &str, why: &str) -> Result<Num, Problem> {
+    match c {
+        Cell::Text(t) if matches!(Distribution::parse(t), Ok(Some(_))) => Err(problem(
+            format!("'{t}' is a distribution, but {why}"),
+            format!("one number, such as {example}"),
+        )),
+        Cell::Text(t) => match parse_pounds(t) {
+            Ok(x) if x.is_finite() => Ok(Num::Text(t.to_string())),
+            _ => Err(not_usable(c, "a number", example)),
+        },
+        _ => to_num(c).map_err(|_| not_usable(c, "a number", example)),
+    }
+}
+
 fn to_whole(c: Cell<'_>) -> Result<i64, Problem> {
     let whole = |f: f64| (f.fract() == 0.0 && f.abs() <= EXACT_INTEGERS).then_some(f as i64);
     let found = match c {
@@ -835,15 +925,48 @@ fn to_year_ref(c: Cell<'_>) -> Result<YearRef, Problem> {
     }
 }
 
-/// Whether a list cell's text has a list separator in it.
+/// What separates the entries of a list cell.
+const LIST_SEPARATORS: &[char] = &[',', ';', '\n'];
+
+/// Splits `t` at the separators that are not inside brackets, so a
+/// distribution such as `pert(1, 2, 3)` stays one entry.
+fn split_outside_brackets<'a>(t: &'a str, separators: &[char]) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, c) in t.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            c if depth == 0 && separators.contains(&c) => {
+                out.push(&t[start..i]);
+                start = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    out.push(&t[start..]);
+    out
+}
+
+/// Whether `t` has one of `chars` outside brackets.
+fn has_outside_brackets(t: &str, chars: &[char]) -> bool {
+    split_outside_brackets(t, chars).len() > 1
+}
+
+/// Whether a list cell's text has a list separator in it (the commas of a
+/// distribution do not count).
 fn is_list(t: &str) -> bool {
-    t.contains([',', ';', '\n'])
+    has_outside_brackets(t, LIST_SEPARATORS)
 }
 
 /// Splits a list cell (`10, 20, 20`). A trailing separator is allowed, so
-/// `10,` is a list of one.
+/// `10,` is a list of one. A distribution is one entry, commas and all.
 fn split_list(t: &str) -> Result<Vec<&str>, Problem> {
-    let mut items: Vec<&str> = t.split([',', ';', '\n']).map(str::trim).collect();
+    let mut items: Vec<&str> = split_outside_brackets(t, LIST_SEPARATORS)
+        .into_iter()
+        .map(str::trim)
+        .collect();
     if items.len() > 1 && items.last() == Some(&"") {
         items.pop();
     }
@@ -910,7 +1033,10 @@ fn to_words(c: Cell<'_>) -> Result<Vec<String>, Problem> {
 fn pairs(t: &str) -> Result<Vec<(String, Num)>, Problem> {
     let example = "police=0.6; icb=0.4";
     let mut out: Vec<(String, Num)> = Vec::new();
-    for item in t.split([';', ',', '\n']).map(str::trim) {
+    for item in split_outside_brackets(t, LIST_SEPARATORS)
+        .into_iter()
+        .map(str::trim)
+    {
         if item.is_empty() {
             continue;
         }
@@ -953,7 +1079,8 @@ fn to_shares(c: Cell<'_>, span: &Range<usize>) -> Result<Shares, Problem> {
 
 fn to_cashable(c: Cell<'_>) -> Result<CashableSpec, Problem> {
     match c {
-        Cell::Text(t) if t.contains(['=', ':']) => {
+        // `discrete(0.1: 0.5, 0.2: 0.5)` is one rate, not pairs.
+        Cell::Text(t) if has_outside_brackets(t, &['=', ':']) => {
             Ok(CashableSpec::PerAgency(pairs(t)?.into_iter().collect()))
         }
         _ => to_num(c).map(CashableSpec::All),
@@ -1100,6 +1227,12 @@ impl WorkbookReader {
             for &r in &t.rows {
                 self.value(t, r, &mut raw.outcome);
             }
+        }
+        if let Some(t) = tables.get(CORRELATIONS) {
+            raw.correlation = t.rows.iter().map(|&r| self.correlation(t, r)).collect();
+        }
+        if let Some(t) = tables.get(SCENARIOS) {
+            raw.scenario = self.scenarios(t);
         }
         raw
     }
@@ -1364,6 +1497,23 @@ impl WorkbookReader {
         (S::new(self.locator.span(t.sheet, 0, 0), a), optimism_table)
     }
 
+    /// Whether a row's cell in the named column is blank (or the column
+    /// is missing).
+    fn is_blank(t: &Table, row: u32, name: &str) -> bool {
+        t.columns
+            .get(name)
+            .is_none_or(|&c| matches!(t.cell(row, c), Cell::Blank))
+    }
+
+    /// Reports a blank cell where the row needs a value.
+    fn missing(&mut self, t: &Table, row: u32, name: &str, message: String, expected: &str) {
+        if let Some(&column) = t.columns.get(name)
+            && Self::is_blank(t, row, name)
+        {
+            self.fail_at(t.sheet, row, column, problem(message, expected));
+        }
+    }
+
     fn row_span(&mut self, t: &Table, row: u32) -> Range<usize> {
         self.locator.span(t.sheet, row, 0)
     }
@@ -1496,6 +1646,175 @@ impl WorkbookReader {
         )
     }
 
+    /// A Correlations row: two inputs by name and their rank correlation.
+    /// The validator checks the names and the range.
+    fn correlation(&mut self, t: &Table, r: u32) -> S<RawCorrelation> {
+        let span = self.row_span(t, r);
+        let input = "the name of an uncertain input (one given as a distribution), such as outcome.less-crime.success";
+        for name in ["input_a", "input_b"] {
+            self.missing(t, r, name, format!("the correlation has no {name}"), input);
+        }
+        self.missing(
+            t,
+            r,
+            "rank",
+            "the correlation has no rank".to_string(),
+            "a rank correlation from -1 to 1, such as 0.6",
+        );
+        let a = self.text(t, r, "input_a");
+        let b = self.text(t, r, "input_b");
+        let inputs = match (a, b) {
+            (Some(a), Some(b)) => Some(S::new(a.span(), vec![a, b])),
+            _ => None,
+        };
+        let rank = self.field(t, r, "rank", |c, _| {
+            to_plain_number(c, "0.6 or -0.3", "a rank correlation is one number")
+        });
+        S::new(span, RawCorrelation { inputs, rank })
+    }
+
+    /// The Scenarios sheet: one row per input a scenario sets, the rows
+    /// grouped into scenarios by name, in order of first appearance. A
+    /// scenario's description may be on any one of its rows.
+    fn scenarios(&mut self, t: &Table) -> Vec<S<RawScenario>> {
+        struct Rows {
+            span: Range<usize>,
+            name: S<String>,
+            description: Option<(S<String>, u32)>,
+            set: BTreeMap<S<String>, S<Num>>,
+            /// The row of each input set, for messages.
+            inputs: HashMap<String, u32>,
+        }
+        let (Some(&name_col), Some(&description_col), Some(&input_col), Some(&value_col)) = (
+            t.columns.get("scenario"),
+            t.columns.get("description"),
+            t.columns.get("input"),
+            t.columns.get("value"),
+        ) else {
+            return Vec::new();
+        };
+        let mut groups: Vec<Rows> = Vec::new();
+        for &r in &t.rows {
+            if Self::is_blank(t, r, "scenario") {
+                self.fail_at(
+                    t.sheet,
+                    r,
+                    name_col,
+                    problem(
+                        "the row does not say which scenario it belongs to",
+                        "the scenario's name, on every row of the scenario",
+                    ),
+                );
+                continue;
+            }
+            let span = self.row_span(t, r);
+            let Some(name) = self.text(t, r, "scenario") else {
+                continue;
+            };
+            let scenario = name.get_ref().clone();
+            let g = match groups.iter().position(|g| *g.name.get_ref() == scenario) {
+                Some(g) => g,
+                None => {
+                    groups.push(Rows {
+                        span,
+                        name,
+                        description: None,
+                        set: BTreeMap::new(),
+                        inputs: HashMap::new(),
+                    });
+                    groups.len() - 1
+                }
+            };
+            let group = &mut groups[g];
+            if let Some(d) = self.text(t, r, "description") {
+                match &group.description {
+                    None => group.description = Some((d, r)),
+                    Some((first, _)) if first.get_ref() == d.get_ref() => {}
+                    Some((first, row)) => {
+                        let message = format!(
+                            "scenario '{scenario}' is described differently in row {}: '{}'",
+                            row + 1,
+                            first.get_ref()
+                        );
+                        self.fail_at(
+                            t.sheet,
+                            r,
+                            description_col,
+                            problem(
+                                message,
+                                "one description per scenario, on any one of its rows",
+                            ),
+                        );
+                    }
+                }
+            }
+            let (no_input, no_value) =
+                (Self::is_blank(t, r, "input"), Self::is_blank(t, r, "value"));
+            if no_input && !no_value {
+                self.fail_at(
+                    t.sheet,
+                    r,
+                    input_col,
+                    problem(
+                        "a value with no input name",
+                        "the name of the input it sets, such as outcome.less-crime.success or cost.key-workers.scale",
+                    ),
+                );
+                continue;
+            }
+            let input = self.text(t, r, "input");
+            if let Some(input) = &input
+                && no_value
+            {
+                self.fail_at(
+                    t.sheet,
+                    r,
+                    value_col,
+                    problem(
+                        format!("scenario '{scenario}' gives '{}' no value", input.get_ref()),
+                        "the input's value in the scenario, such as 0.3",
+                    ),
+                );
+                continue;
+            }
+            let value = self.field(t, r, "value", |c, _| {
+                to_plain_number(c, "0.3 or 1200", "a scenario sets each input to one value")
+            });
+            let (Some(input), Some(value)) = (input, value) else {
+                continue;
+            };
+            if let Some(first) = group.inputs.insert(input.get_ref().clone(), r) {
+                let message = format!(
+                    "scenario '{scenario}' sets '{}' twice (also in row {})",
+                    input.get_ref(),
+                    first + 1
+                );
+                self.fail_at(
+                    t.sheet,
+                    r,
+                    input_col,
+                    problem(message, "each input once in a scenario"),
+                );
+                continue;
+            }
+            group.set.insert(input, value);
+        }
+        groups
+            .into_iter()
+            .map(|g| {
+                let set = S::new(g.name.span(), g.set);
+                S::new(
+                    g.span,
+                    RawScenario {
+                        name: Some(g.name),
+                        description: g.description.map(|(d, _)| d),
+                        set: Some(set),
+                    },
+                )
+            })
+            .collect()
+    }
+
     /// A value row, added to the outcome it names.
     fn value(&mut self, t: &Table, r: u32, outcomes: &mut [S<RawOutcome>]) {
         let Some(&outcome_col) = t.columns.get("outcome") else {
@@ -1574,8 +1893,11 @@ impl WorkbookReader {
 /// `"£1,200"` reads back as `"£1,200"`) and cost phases as the amounts they
 /// come to in each year, so the workbook appraises exactly as the model
 /// does. It refuses only what a workbook row cannot say: phases that cannot
-/// be placed in years, a cost with both amounts and phases, and values of an
-/// outcome with no id to hang them on.
+/// be placed in years, a phase's one distribution over several years (the
+/// year cells would each be drawn on their own), a cost with both amounts
+/// and phases, values of an outcome with no id to hang them on, scenarios
+/// without a name or sharing one (the sheet groups rows by name), and a
+/// correlation of more than two inputs.
 pub fn write_template(model: Option<&RawModel>) -> Result<Vec<u8>, String> {
     let empty = RawModel::default();
     let raw = model.unwrap_or(&empty);
@@ -1697,7 +2019,8 @@ fn width(kind: Kind) -> f64 {
         Kind::NumberOrList | Kind::BoolOrList | Kind::Money => 14.0,
         Kind::Rate | Kind::Uplift | Kind::UnitMoney | Kind::Bool => 12.0,
         Kind::Year | Kind::Grade | Kind::CostType | Kind::YearRef => 11.0,
-        Kind::Whole | Kind::Number => 10.0,
+        Kind::Whole | Kind::Number | Kind::Rank => 10.0,
+        Kind::Input => 44.0,
     }
 }
 
@@ -1772,7 +2095,9 @@ fn validation(kind: Kind, grades: &[String]) -> Result<Option<DataValidation>, X
             .allow_decimal_number(DataValidationRule::Between(0.0, 1.0))
             .set_error_style(DataValidationErrorStyle::Warning)
             .set_error_title("A rate from 0 to 1")?
-            .set_error_message("Rates and shares lie from 0 to 1 (0% to 100%).")?,
+            .set_error_message(
+                "Rates and shares lie from 0 to 1 (0% to 100%). Choose Yes to keep a distribution such as pert(0.3, 0.45, 0.6) where the column's note allows one.",
+            )?,
         Kind::Uplift => DataValidation::new()
             .allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0))
             .set_error_style(DataValidationErrorStyle::Warning)
@@ -1788,6 +2113,11 @@ fn validation(kind: Kind, grades: &[String]) -> Result<Option<DataValidation>, X
             .set_error_style(DataValidationErrorStyle::Warning)
             .set_error_title("Agency")?
             .set_error_message("Not an agency id from the Agencies sheet.")?,
+        Kind::Rank => DataValidation::new()
+            .allow_decimal_number(DataValidationRule::Between(-1.0, 1.0))
+            .set_error_style(DataValidationErrorStyle::Warning)
+            .set_error_title("A rank correlation")?
+            .set_error_message("A rank correlation lies from -1 to 1.")?,
         Kind::OutcomeRef => DataValidation::new()
             .allow_list_formula(Formula::new(format!("={OUTCOMES}!$A$2:$A$1000")))
             .set_error_style(DataValidationErrorStyle::Warning)
@@ -1873,6 +2203,8 @@ fn build(raw: &RawModel, data: &ReferenceData) -> Result<Vec<u8>, WriteError> {
         year_count = BLANK_YEARS;
     }
     let values = value_rows(raw)?;
+    let correlations = correlation_rows(raw)?;
+    let scenarios = scenario_rows(raw)?;
     let grades = grade_numbers(raw, data);
     let f = Formats::new();
     let mut wb = Workbook::new();
@@ -1994,6 +2326,22 @@ fn build(raw: &RawModel, data: &ReferenceData) -> Result<Vec<u8>, WriteError> {
         &values,
         &grades,
     )?;
+    data_sheet(
+        &mut wb,
+        &f,
+        spec(CORRELATIONS),
+        &headers(CORRELATION_COLUMNS),
+        &correlations,
+        &grades,
+    )?;
+    data_sheet(
+        &mut wb,
+        &f,
+        spec(SCENARIOS),
+        &headers(SCENARIO_COLUMNS),
+        &scenarios,
+        &grades,
+    )?;
     Ok(wb.save_to_buffer()?)
 }
 
@@ -2063,6 +2411,16 @@ fn expand_phases(
         if from > to {
             return Err(WriteError(format!(
                 "{what} runs from year {from} to year {to}, backwards"
+            )));
+        }
+        if from < to
+            && let Num::Text(t) = annual.get_ref()
+            && matches!(Distribution::parse(t), Ok(Some(_)))
+        {
+            return Err(WriteError(format!(
+                "{what}: its annual amount {t} is one distribution over years {from} to {to}, \
+                 drawn once for them all, but a workbook row holds one cell per year, each drawn on its own: \
+                 give the amount as a number and its uncertainty as the cost's scale, or give the phase one year"
             )));
         }
         let (from, to) = (from as usize, to as usize);
@@ -2175,6 +2533,82 @@ fn value_rows(raw: &RawModel) -> Result<Vec<Vec<Out>>, WriteError> {
                 out_whole(&v.confidence),
                 out_text(&v.allow_overlap),
                 out_num(&v.scale),
+            ]);
+        }
+    }
+    Ok(rows)
+}
+
+/// Every correlation: its two inputs and its rank.
+fn correlation_rows(raw: &RawModel) -> Result<Vec<Vec<Out>>, WriteError> {
+    let mut rows = Vec::new();
+    for (k, c) in raw.correlation.iter().enumerate() {
+        let c = c.get_ref();
+        let inputs: Vec<&String> = c
+            .inputs
+            .as_ref()
+            .map(|i| i.get_ref().iter().map(|n| n.get_ref()).collect())
+            .unwrap_or_default();
+        if inputs.len() > 2 {
+            return Err(WriteError(format!(
+                "correlation {} names {} inputs: a Correlations row holds two (give each pair its own correlation)",
+                k + 1,
+                inputs.len()
+            )));
+        }
+        let input = |i: usize| {
+            inputs
+                .get(i)
+                .map_or(Out::Blank, |n| Out::Text((*n).clone()))
+        };
+        rows.push(vec![input(0), input(1), out_num(&c.rank)]);
+    }
+    Ok(rows)
+}
+
+/// Every scenario, one row per input it sets (in name order, as the model
+/// keeps them); the description on its first row. A scenario that sets
+/// nothing still gets a row, so its name and description are kept.
+fn scenario_rows(raw: &RawModel) -> Result<Vec<Vec<Out>>, WriteError> {
+    let mut rows = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
+    for (k, sc) in raw.scenario.iter().enumerate() {
+        let sc = sc.get_ref();
+        let Some(name) = &sc.name else {
+            return Err(WriteError(format!(
+                "scenario {} has no name: the Scenarios sheet groups its rows into scenarios by name",
+                k + 1
+            )));
+        };
+        let name = name.get_ref().as_str();
+        if names.contains(&name) {
+            return Err(WriteError(format!(
+                "two scenarios are named '{name}': the Scenarios sheet would merge them into one, so give each its own name"
+            )));
+        }
+        names.push(name);
+        let mut description = out_text(&sc.description);
+        let set: Vec<(&String, &Num)> = sc
+            .set
+            .iter()
+            .flat_map(|s| s.get_ref().iter())
+            .map(|(i, n)| (i.get_ref(), n.get_ref()))
+            .collect();
+        if set.is_empty() {
+            rows.push(vec![
+                Out::Text(name.to_string()),
+                description,
+                Out::Blank,
+                Out::Blank,
+            ]);
+            continue;
+        }
+        for (input, n) in set {
+            rows.push(vec![
+                Out::Text(name.to_string()),
+                std::mem::replace(&mut description, Out::Blank),
+                Out::Text(input.clone()),
+                Out::Num(n.clone()),
             ]);
         }
     }
@@ -2331,6 +2765,24 @@ fn guide(wb: &mut Workbook, f: &Formats, data: &ReferenceData) -> Result<(), Wri
         "",
     ] {
         line(ws, &mut r, text, None)?;
+    }
+    line(
+        ws,
+        &mut r,
+        "Uncertain inputs, correlations and scenarios",
+        Some(&f.heading),
+    )?;
+    for text in [
+        "Rates, amounts, cohorts, quantities, unit values and scale may be given as a distribution instead of a number, typed as text: pert(0.3, 0.45, 0.6).".to_string(),
+        "The appraisal uses a distribution's most likely value (its mode for triangular and pert, its mean otherwise); `oneplace appraise WORKBOOK.xlsx --simulate 10000` draws every uncertain input 10,000 times.".to_string(),
+        format!("The distributions: {SYNTAX}."),
+        "Excel may warn that a distribution is not a rate from 0 to 1: choose Yes to keep it. In a list, the commas inside a distribution's brackets do not split the list.".to_string(),
+        "The Correlations and Scenarios sheets name inputs as outcome.ID.success (or engagement, deadweight, displacement, leakage, drop_off, cashable), outcome.ID.cohort[2027/28], outcome.ID.cohort.scale,".to_string(),
+        "outcome.ID.value[1].quantity (or .fiscal, .economic, .social, .scale; values count from 1 in their order on the Values sheet), cost.ID.scale and cost.ID[2027/28] (the cost in that year).".to_string(),
+        "A correlation makes two uncertain inputs move together in a simulation. A scenario sets inputs to other values; `--sensitivity` compares the scenarios side by side.".to_string(),
+        String::new(),
+    ] {
+        line(ws, &mut r, &text, None)?;
     }
     line(ws, &mut r, "The sheets", Some(&f.heading))?;
     for s in &SHEET_SPECS {

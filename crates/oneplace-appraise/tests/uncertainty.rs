@@ -315,7 +315,7 @@ fn scenarios_side_by_side() {
         r#"[[scenario]]
 name = "Break-even"
 [scenario.set]
-"outcome.o.success" = 0.3
+"outcome.o.success" = "30%"
 [[scenario]]
 name = "Dearer"
 [scenario.set]

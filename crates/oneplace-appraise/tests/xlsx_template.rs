@@ -3,8 +3,10 @@
 //! wrong workbook is refused with the sheet and cell of the problem.
 
 use calamine::{Data, Reader, Xlsx};
+use oneplace_appraise::uncertainty::Distribution;
+use oneplace_appraise::uncertainty::distribution::SYNTAX;
 use oneplace_appraise::xlsx::{parse_raw_xlsx, read_xlsx, write_template};
-use oneplace_appraise::{Appraisal, evaluate, parse_raw_toml, read_toml};
+use oneplace_appraise::{Appraisal, Model, evaluate, parse_raw_toml, read_toml};
 use oneplace_refdata::ReferenceData;
 use rust_xlsxwriter::Workbook;
 use std::io::Cursor;
@@ -41,6 +43,11 @@ fn same_opt(toml: Option<f64>, xlsx: Option<f64>, what: &str) {
 /// TOML → raw → workbook → model → appraisal, against TOML → model →
 /// appraisal. Returns the appraisal for checks of its own.
 fn round_trip(toml: &str) -> Appraisal {
+    round_trip_model(toml).1
+}
+
+/// [`round_trip`], returning the model read from the workbook as well.
+fn round_trip_model(toml: &str) -> (Model, Appraisal) {
     let data = ReferenceData::embedded();
     let (raw, _) = parse_raw_toml("m.toml", toml).unwrap_or_else(|e| panic!("{e}"));
     let from_toml = read_toml("m.toml", toml, data).unwrap_or_else(|e| panic!("{e}"));
@@ -91,7 +98,7 @@ fn round_trip(toml: &str) -> Appraisal {
         same(a.social, b.social, &format!("year {} social", a.year));
     }
     assert_eq!(t.warnings, x.warnings);
-    x
+    (from_xlsx, x)
 }
 
 #[test]
@@ -473,6 +480,170 @@ cashable = 0.1
     assert!(a.totals.pv_social > 0.0);
 }
 
+/// The shipped example with distributions, scales, a correlation and two
+/// scenarios: all of it survives the workbook, and each uncertain input is
+/// found at its own cell.
+#[test]
+fn family_support_example_round_trips() {
+    let toml = include_str!("../../../examples/family-support.toml");
+    let (model, a) = round_trip_model(toml);
+    assert!(a.npbi.is_finite());
+
+    // What the example gives, so an empty round trip cannot pass.
+    assert_eq!(model.uncertain.len(), 9, "{:#?}", model.uncertain);
+    assert_eq!(model.correlations.len(), 1);
+    assert_eq!(model.correlations[0].rank, 0.6);
+    let names: Vec<&str> = model.scenarios.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Pessimistic", "Two intakes only"]);
+    assert_eq!(
+        model.scenarios[0].description.as_deref(),
+        Some("Lower success, a 20% overrun on key workers")
+    );
+    assert_eq!(model.scenarios[0].set.len(), 4);
+    assert_eq!(model.scenarios[1].set.len(), 12);
+
+    let at = |path: &str| {
+        let u = model
+            .uncertain
+            .iter()
+            .find(|u| u.path == path)
+            .unwrap_or_else(|| panic!("no uncertain input {path}"));
+        u.location.to_string()
+    };
+    // Costs row 2, scale in G; Outcomes row 3 (less-crime), success in F;
+    // Values row 3, quantity in E; Values row 5 (foster care), scale in N.
+    assert_eq!(
+        at("cost.key-workers.scale"),
+        "m.xlsx: sheet 'Costs', cell G2"
+    );
+    assert_eq!(
+        at("outcome.less-crime.success"),
+        "m.xlsx: sheet 'Outcomes', cell F3"
+    );
+    assert_eq!(
+        at("outcome.less-crime.value[1].quantity"),
+        "m.xlsx: sheet 'Values', cell E3"
+    );
+    assert_eq!(
+        at("outcome.fewer-children-in-care.value[1].scale"),
+        "m.xlsx: sheet 'Values', cell N5"
+    );
+}
+
+/// Distributions inside lists and pairs: the commas and colons inside the
+/// brackets do not split the cell.
+#[test]
+fn distributions_in_lists_and_pairs_round_trip() {
+    let (model, _) = round_trip_model(&format!(
+        r#"
+[appraisal]
+name = "Distributions in lists"
+first_year = "2015/16"
+years = 3
+{GRADES}
+[[agency]]
+id = "council"
+kind = "local-authority"
+[[agency]]
+id = "police"
+kind = "police"
+
+[[cost]]
+id = "c"
+agency = "council"
+type = "revenue"
+amounts = ["pert(900, 1000, 1300)", 1000]
+confidence = 1
+
+[[cost]]
+id = "one-year-phase"
+agency = "police"
+type = "in_kind"
+confidence = 1
+  [[cost.phase]]
+  from = 1
+  to = 1
+  annual = "uniform(100, 200)"
+
+[[outcome]]
+id = "listed"
+cohort = ["pert(8, 10, 12)", 10]
+engagement = 1
+success = "beta(6, 44)"
+profile = [1, "uniform(0.4, 0.6)"]
+confidence = 1
+cashable = {{ police = "discrete(0.1: 0.5, 0.2: 0.5)", council = 0.3 }}
+  [[outcome.value]]
+  fiscal = "normal(1000, 100, 0, 2000)"
+  shares = {{ police = 0.5, council = 0.5 }}
+
+[[outcome]]
+id = "one-cohort-in-a-list"
+cohort = ["lognormal(10, 2)"]
+engagement = 1
+success = 1
+confidence = 1
+  [[outcome.value]]
+  social = 100
+"#
+    ));
+    let paths: Vec<&str> = model.uncertain.iter().map(|u| u.path.as_str()).collect();
+    for path in [
+        "cost.c[2015/16]",
+        "cost.one-year-phase[2016/17]",
+        "outcome.listed.cohort[2015/16]",
+        "outcome.listed.success",
+        "outcome.listed.profile[1]",
+        "outcome.listed.cashable.police",
+        "outcome.listed.value[1].fiscal",
+        "outcome.one-cohort-in-a-list.cohort[2015/16]",
+    ] {
+        assert!(paths.contains(&path), "{path} is not uncertain: {paths:?}");
+    }
+    assert_eq!(model.uncertain.len(), 8, "{paths:?}");
+    assert_eq!(model.outcomes[0].cohort[..2], [10.0, 10.0]);
+}
+
+/// A phase whose annual amount is one distribution over several years
+/// cannot be a row of year cells (each would be drawn on its own): refused.
+#[test]
+fn a_phase_with_a_distribution_over_years_is_refused() {
+    let toml = r#"
+[appraisal]
+name = "Phase"
+first_year = "2015/16"
+years = 3
+[[cost]]
+id = "running"
+  [[cost.phase]]
+  from = 0
+  to = 2
+  annual = "pert(90, 100, 130)"
+"#;
+    let (raw, _) = parse_raw_toml("m.toml", toml).unwrap();
+    let e = write_template(Some(&raw)).unwrap_err();
+    assert!(
+        e.contains("cost 'running', phase 1") && e.contains("scale"),
+        "{e}"
+    );
+}
+
+/// Two scenarios with one name would merge into one on the sheet: refused.
+#[test]
+fn scenarios_sharing_a_name_are_refused() {
+    let toml = r#"
+[[scenario]]
+name = "Low"
+set = { "outcome.o.success" = 0.1 }
+[[scenario]]
+name = "Low"
+set = { "outcome.o.engagement" = 0.1 }
+"#;
+    let (raw, _) = parse_raw_toml("m.toml", toml).unwrap();
+    let e = write_template(Some(&raw)).unwrap_err();
+    assert!(e.contains("two scenarios are named 'Low'"), "{e}");
+}
+
 /// A phase that cannot be placed in a year is refused with a reason, not
 /// written wrongly.
 #[test]
@@ -533,7 +704,9 @@ fn blank_template_is_laid_out_as_documented() {
             "Agencies",
             "Costs",
             "Outcomes",
-            "Values"
+            "Values",
+            "Correlations",
+            "Scenarios"
         ])
     );
 
@@ -630,6 +803,12 @@ fn blank_template_is_laid_out_as_documented() {
             "scale",
         ],
     );
+    expect(&mut wb, "Correlations", &["input_a", "input_b", "rank"]);
+    expect(
+        &mut wb,
+        "Scenarios",
+        &["scenario", "description", "input", "value"],
+    );
 
     // The Guide documents every column, the grades, and the data's terms.
     let guide = wb.worksheet_range("Guide").unwrap();
@@ -650,9 +829,22 @@ fn blank_template_is_laid_out_as_documented() {
         "allow_overlap",
         "discount_year_zero",
         "transfer",
+        "input_a",
+        "rank",
+        "scenario",
+        "input",
     ] {
         assert!(text.iter().any(|t| t == column), "the Guide omits {column}");
     }
+    for sheet in ["Correlations", "Scenarios"] {
+        assert!(text.iter().any(|t| t == sheet), "the Guide omits {sheet}");
+    }
+    // The distributions, and the columns that take them.
+    assert!(has(SYNTAX), "the Guide omits the distributions");
+    assert!(has(
+        "Rates, amounts, cohorts, quantities, unit values and scale may be given as a distribution"
+    ));
+    assert!(has("cost.ID.scale") && has("outcome.ID.success"));
     for g in &ReferenceData::embedded().default_optimism_bias().grades {
         assert!(has(&g.label), "the Guide omits grade {}", g.grade);
     }
@@ -663,6 +855,7 @@ fn blank_template_reads_back_and_fails_validation_clearly() {
     let bytes = write_template(None).unwrap();
     let (raw, _) = parse_raw_xlsx("blank.xlsx", &bytes).unwrap_or_else(|e| panic!("{e}"));
     assert!(raw.agency.is_empty() && raw.cost.is_empty() && raw.outcome.is_empty());
+    assert!(raw.correlation.is_empty() && raw.scenario.is_empty());
     assert!(raw.optimism_bias.is_none());
     let e = read_xlsx("blank.xlsx", &bytes, ReferenceData::embedded())
         .unwrap_err()
@@ -1014,6 +1207,288 @@ fn a_file_that_is_not_a_workbook_is_refused() {
     assert!(
         e.to_string()
             .contains("notes.txt: cannot read the file as an Excel workbook"),
+        "{e}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Distributions, correlations and scenarios typed by hand.
+// ---------------------------------------------------------------------------
+
+fn with_sheet(mut sheets: Sheets, name: &'static str, rows: Vec<Vec<V>>) -> Sheets {
+    sheets.push((name, rows));
+    sheets
+}
+
+fn read(sheets: &Sheets) -> Model {
+    read_xlsx("good.xlsx", &workbook(sheets), ReferenceData::embedded())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn a_distribution_typed_in_a_cell_is_uncertain_at_that_cell() {
+    let mut sheets = valid();
+    set(&mut sheets, "Outcomes", 1, 5, S("pert(0.2, 0.3, 0.5)"));
+    // A list of cohorts with a distribution in it, and a per-agency rate.
+    set(&mut sheets, "Outcomes", 1, 2, S("pert(8, 10, 12), 10"));
+    set(
+        &mut sheets,
+        "Outcomes",
+        1,
+        15,
+        S("police=triangular(0.4, 0.5, 0.6)"),
+    );
+    let model = read(&sheets);
+    let success = model
+        .uncertain
+        .iter()
+        .find(|u| u.path == "outcome.o.success")
+        .expect("success is uncertain");
+    assert_eq!(
+        success.distribution,
+        Distribution::Pert {
+            min: 0.2,
+            mode: 0.3,
+            max: 0.5
+        }
+    );
+    assert_eq!(
+        success.location.to_string(),
+        "good.xlsx: sheet 'Outcomes', cell F2"
+    );
+    // The deterministic appraisal takes the most likely value.
+    assert_eq!(model.outcomes[0].success, 0.3);
+    assert_eq!(model.outcomes[0].cohort, vec![10.0, 10.0]);
+    let paths: Vec<&str> = model.uncertain.iter().map(|u| u.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "outcome.o.cohort[2015/16]",
+            "outcome.o.success",
+            "outcome.o.cashable.police"
+        ]
+    );
+    assert!(
+        model.uncertain.iter().all(|u| u
+            .location
+            .to_string()
+            .starts_with("good.xlsx: sheet 'Outcomes', cell ")),
+        "{paths:?}"
+    );
+}
+
+#[test]
+fn an_impossible_distribution_is_reported_at_its_cell() {
+    let mut sheets = valid();
+    set(&mut sheets, "Outcomes", 1, 5, S("pert(0.5, 0.2, 0.6)"));
+    let e = refused(&sheets);
+    assert!(
+        e.contains("bad.xlsx: sheet 'Outcomes', cell F2: success: "),
+        "{e}"
+    );
+    assert_eq!(e.lines().count(), 1, "{e}");
+}
+
+const CORRELATION_HEADER: [&str; 3] = ["input_a", "input_b", "rank"];
+const SCENARIO_HEADER: [&str; 4] = ["scenario", "description", "input", "value"];
+
+/// valid() with two uncertain rates to correlate.
+fn uncertain() -> Sheets {
+    let mut sheets = valid();
+    set(&mut sheets, "Outcomes", 1, 4, S("uniform(0.7, 0.9)"));
+    set(&mut sheets, "Outcomes", 1, 5, S("pert(0.4, 0.5, 0.6)"));
+    sheets
+}
+
+#[test]
+fn correlations_and_scenarios_typed_by_hand_are_read() {
+    let sheets = with_sheet(
+        uncertain(),
+        "Correlations",
+        vec![
+            header(&CORRELATION_HEADER),
+            vec![S("outcome.o.engagement"), S("outcome.o.success"), N(0.5)],
+        ],
+    );
+    // Rows of one scenario need not be together; the description may be
+    // on any of its rows, and repeated as long as it is the same.
+    let sheets = with_sheet(
+        sheets,
+        "Scenarios",
+        vec![
+            header(&SCENARIO_HEADER),
+            vec![S("Low"), E, S("outcome.o.success"), N(0.2)],
+            vec![
+                S("High"),
+                S("More success"),
+                S("outcome.o.success"),
+                S("0.7"),
+            ],
+            vec![E, E, E, E],
+            vec![
+                S("Low"),
+                S("Less of everything"),
+                S("cost.workers.scale"),
+                N(1.2),
+            ],
+            vec![
+                S("Low"),
+                S("Less of everything"),
+                S("cost.workers[2016/17]"),
+                N(0.0),
+            ],
+            vec![S("Named only"), S("Nothing changes"), E, E],
+        ],
+    );
+    let model = read(&sheets);
+    assert_eq!(model.correlations.len(), 1);
+    assert_eq!(model.correlations[0].rank, 0.5);
+    let names: Vec<&str> = model.scenarios.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Low", "High", "Named only"]);
+    let low = &model.scenarios[0];
+    assert_eq!(low.description.as_deref(), Some("Less of everything"));
+    let set: Vec<(&str, f64)> = low.set.iter().map(|(p, _, x)| (p.as_str(), *x)).collect();
+    assert_eq!(
+        set,
+        [
+            ("cost.workers.scale", 1.2),
+            ("cost.workers[2016/17]", 0.0),
+            ("outcome.o.success", 0.2)
+        ]
+    );
+    assert_eq!(model.scenarios[1].set[0].2, 0.7);
+    assert!(model.scenarios[2].set.is_empty());
+}
+
+#[test]
+fn empty_correlations_and_scenarios_sheets_are_read() {
+    let sheets = with_sheet(valid(), "Correlations", vec![header(&CORRELATION_HEADER)]);
+    let sheets = with_sheet(sheets, "Scenarios", vec![vec![E]]);
+    let model = read(&sheets);
+    assert!(model.correlations.is_empty() && model.scenarios.is_empty());
+}
+
+#[test]
+fn a_scenario_naming_an_unknown_input_is_reported_at_its_cell() {
+    let sheets = with_sheet(
+        valid(),
+        "Scenarios",
+        vec![
+            header(&SCENARIO_HEADER),
+            vec![S("Low"), E, S("outcome.o.success"), N(0.2)],
+            vec![S("Low"), E, S("outcome.o.sucess"), N(0.2)],
+        ],
+    );
+    let e = refused(&sheets);
+    assert!(
+        e.contains(
+            "bad.xlsx: sheet 'Scenarios', cell C3: 'outcome.o.sucess' is not an input of this model"
+        ),
+        "{e}"
+    );
+    assert_eq!(e.lines().count(), 1, "{e}");
+}
+
+#[test]
+fn a_scenario_value_out_of_range_is_reported_at_its_cell() {
+    let sheets = with_sheet(
+        valid(),
+        "Scenarios",
+        vec![
+            header(&SCENARIO_HEADER),
+            vec![S("Low"), E, S("outcome.o.success"), N(1.5)],
+        ],
+    );
+    let e = refused(&sheets);
+    assert!(
+        e.contains("sheet 'Scenarios', cell D2: outcome.o.success is 1.5"),
+        "{e}"
+    );
+}
+
+#[test]
+fn inconsistent_scenario_rows_are_reported_at_their_cells() {
+    let sheets = with_sheet(
+        valid(),
+        "Scenarios",
+        vec![
+            header(&SCENARIO_HEADER),
+            vec![S("Low"), S("Less success"), S("outcome.o.success"), N(0.2)],
+            vec![
+                S("Low"),
+                S("Something else"),
+                S("outcome.o.engagement"),
+                N(0.5),
+            ],
+            vec![E, E, S("outcome.o.deadweight"), N(0.5)],
+            vec![S("Low"), E, S("outcome.o.leakage"), E],
+            vec![S("Low"), E, E, N(0.1)],
+            vec![S("Low"), E, S("outcome.o.success"), N(0.3)],
+            vec![
+                S("High"),
+                E,
+                S("outcome.o.success"),
+                S("pert(0.5, 0.6, 0.7)"),
+            ],
+            vec![S("High"), E, S("outcome.o.engagement"), S("lots")],
+        ],
+    );
+    let e = refused(&sheets);
+    for expected in [
+        "sheet 'Scenarios', cell B3: scenario 'Low' is described differently in row 2: 'Less success'",
+        "sheet 'Scenarios', cell A4: the row does not say which scenario it belongs to",
+        "sheet 'Scenarios', cell D5: scenario 'Low' gives 'outcome.o.leakage' no value",
+        "sheet 'Scenarios', cell C6: a value with no input name",
+        "sheet 'Scenarios', cell C7: scenario 'Low' sets 'outcome.o.success' twice (also in row 2)",
+        "sheet 'Scenarios', cell D8: value: 'pert(0.5, 0.6, 0.7)' is a distribution",
+        "sheet 'Scenarios', cell D9: value: 'lots' is not a number",
+    ] {
+        assert!(e.contains(expected), "missing «{expected}» in:\n{e}");
+    }
+    assert_eq!(e.lines().count(), 7, "{e}");
+}
+
+#[test]
+fn bad_correlation_rows_are_reported_at_their_cells() {
+    let sheets = with_sheet(
+        uncertain(),
+        "Correlations",
+        vec![
+            header(&CORRELATION_HEADER),
+            vec![S("outcome.o.engagement"), S("outcome.o.success"), E],
+            vec![S("outcome.o.engagement"), E, N(0.5)],
+            vec![S("outcome.o.engagement"), S("outcome.o.success"), S("high")],
+        ],
+    );
+    let e = refused(&sheets);
+    for expected in [
+        "sheet 'Correlations', cell C2: the correlation has no rank",
+        "sheet 'Correlations', cell B3: the correlation has no input_b",
+        "sheet 'Correlations', cell C4: rank: 'high' is not a number",
+    ] {
+        assert!(e.contains(expected), "missing «{expected}» in:\n{e}");
+    }
+    assert_eq!(e.lines().count(), 3, "{e}");
+
+    // Names and ranges are the validator's, still at their cells.
+    let sheets = with_sheet(
+        uncertain(),
+        "Correlations",
+        vec![
+            header(&CORRELATION_HEADER),
+            vec![S("outcome.o.engagement"), S("outcome.o.deadweight"), N(0.5)],
+            vec![S("outcome.o.engagement"), S("outcome.o.success"), N(1.5)],
+        ],
+    );
+    let e = refused(&sheets);
+    assert!(
+        e.contains(
+            "sheet 'Correlations', cell B2: 'outcome.o.deadweight' is not an uncertain input"
+        ),
+        "{e}"
+    );
+    assert!(
+        e.contains("sheet 'Correlations', cell C3: rank is 1.5"),
         "{e}"
     );
 }
