@@ -17,6 +17,7 @@
 
 mod agency;
 mod allocate;
+mod date;
 mod diag;
 mod money;
 mod number;
@@ -24,6 +25,7 @@ mod year;
 
 pub use agency::{AgencyKind, AgencyVocabulary, UnknownAgency, normalise_agency_name};
 pub use allocate::{AllocateError, allocate, allocate_weights};
+pub use date::{Date, days_in_month};
 pub use diag::{Diagnostic, InputError, LineIndex, Location};
 pub use money::{Money, MoneyParseError};
 pub use number::{parse_pounds, parse_rate};
