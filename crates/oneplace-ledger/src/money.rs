@@ -1,0 +1,103 @@
+//! Fast money parsing for journals: a million amounts must parse in
+//! milliseconds, so the common forms are read without allocating, and only
+//! malformed input falls back to [`Money::parse`] for its message.
+
+use oneplace_core::{Money, MoneyParseError};
+
+/// Parses an amount: `£1,234.56`, `-£5`, `£-5`, `1234.5`.
+pub fn parse_money(text: &str) -> Result<Money, MoneyParseError> {
+    fast(text.as_bytes()).map_or_else(|| Money::parse(text), Ok)
+}
+
+fn fast(b: &[u8]) -> Option<Money> {
+    let mut i = 0;
+    let mut negative = false;
+    if b.get(i) == Some(&b'-') {
+        negative = true;
+        i += 1;
+    }
+    // "£" is two bytes in UTF-8.
+    if b.len() >= i + 2 && b[i] == 0xC2 && b[i + 1] == 0xA3 {
+        i += 2;
+    }
+    if !negative && b.get(i) == Some(&b'-') {
+        negative = true;
+        i += 1;
+    }
+    let start = i;
+    let mut whole: i64 = 0;
+    let mut group = 0usize;
+    let mut commas = false;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'0'..=b'9' => {
+                whole = whole.checked_mul(10)?.checked_add(i64::from(c - b'0'))?;
+                group += 1;
+            }
+            b',' => {
+                // Groups of three after the first comma; the first group 1–3.
+                if (commas && group != 3) || (!commas && (group == 0 || group > 3)) {
+                    return None;
+                }
+                commas = true;
+                group = 0;
+            }
+            _ => break,
+        }
+        i += 1;
+    }
+    if i == start || (commas && group != 3) {
+        return None;
+    }
+    let mut pence = whole.checked_mul(100)?;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let digits = &b[i..];
+        match digits {
+            [a] if a.is_ascii_digit() => pence += i64::from(a - b'0') * 10,
+            [a, c] if a.is_ascii_digit() && c.is_ascii_digit() => {
+                pence += i64::from(a - b'0') * 10 + i64::from(c - b'0');
+            }
+            _ => return None,
+        }
+        i = b.len();
+    }
+    if i != b.len() {
+        return None;
+    }
+    Some(Money::from_pence(if negative { -pence } else { pence }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_path_agrees_with_money_parse() {
+        for text in [
+            "£1,234.56",
+            "1234.56",
+            "-£5",
+            "£-5",
+            "0.5",
+            "12",
+            "1,000,000",
+            "-0.01",
+            "£0",
+            "999,999.99",
+        ] {
+            assert_eq!(fast(text.as_bytes()), Money::parse(text).ok(), "{text}");
+        }
+        for bad in [
+            "1,23", "1.234", "£", "", "-", "12a", "1,2345", ",123", "1.", ".5",
+        ] {
+            assert!(fast(bad.as_bytes()).is_none(), "{bad}");
+        }
+        // Errors still get Money::parse's message.
+        assert!(matches!(
+            parse_money("1.234"),
+            Err(MoneyParseError::TooManyDecimals(_))
+        ));
+        assert_eq!(parse_money(".5"), Ok(Money::from_pence(50)));
+    }
+}
