@@ -10,6 +10,7 @@ pub mod balances;
 pub mod load;
 pub mod model;
 pub mod money;
+pub mod report;
 
 pub use load::{Journal, load};
 pub use model::Ledger;
