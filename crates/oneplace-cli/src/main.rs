@@ -5,6 +5,7 @@
 
 mod appraise_cmd;
 mod charts;
+mod ledger_cmd;
 mod output;
 mod progress;
 mod ucd_cmd;
@@ -31,6 +32,11 @@ enum Command {
     ///
     /// With no MODEL, appraises the bundled family-support example.
     Appraise(appraise_cmd::Args),
+    /// The pooled-fund ledger: check journals and report from them.
+    Ledger {
+        #[command(subcommand)]
+        command: ledger_cmd::Command,
+    },
     /// Look up the Unit Cost Database.
     Ucd {
         #[command(subcommand)]
@@ -105,6 +111,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Appraise(args) => appraise_cmd::run(args),
+        Command::Ledger { command } => ledger_cmd::run(command),
         Command::Ucd { command } => match command {
             UcdCommand::Show {
                 code,

@@ -665,3 +665,57 @@ fn appraisals_over_fifty_years_get_the_no_pure_time_preference_test() {
     .unwrap();
     assert!(v.get("no_pure_time_preference").is_none());
 }
+
+#[test]
+fn ledger_reports_and_bad_journals() {
+    let out = ok(&[
+        "ledger",
+        "report",
+        "monitoring",
+        "examples/ledger/northshire-bcf.journal",
+    ]);
+    insta::assert_snapshot!("ledger_monitoring_2025_26_m01", out);
+    let json: serde_json::Value = serde_json::from_str(&ok(&[
+        "ledger",
+        "report",
+        "partners",
+        "examples/ledger/northshire-bcf.journal",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(json["balance"], 1_031_250.0);
+    let csv = ok(&[
+        "ledger",
+        "report",
+        "monitoring",
+        "examples/ledger/northshire-bcf.journal",
+        "--format",
+        "csv",
+        "--table",
+        "lines",
+    ]);
+    assert!(csv.starts_with("scheme,source,annual_budget,"), "{csv}");
+    assert!(
+        csv.contains("community-nursing,nhs-minimum,2400000.00,200000.00,200000.00"),
+        "{csv}"
+    );
+
+    // An unbalanced transaction: exit 1, the file and line, nothing else.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.journal");
+    let text = std::fs::read_to_string(repo().join("examples/ledger/northshire-bcf.journal"))
+        .unwrap()
+        .replace("  expenditure:services      £200,000.00  scheme:community-nursing source:nhs-minimum\n  assets:bank\n",
+                 "  expenditure:services      £200,000.00  scheme:community-nursing source:nhs-minimum\n  assets:bank              -£199,999.99\n");
+    std::fs::write(&bad, text).unwrap();
+    let o = oneplace(&["ledger", "check", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "bad.journal:92:1: the transaction does not balance: its postings add up to £0.01"
+        ),
+        "{err}"
+    );
+}

@@ -5,6 +5,7 @@
 //! reconcile with the ledger by construction; property tests hold them to
 //! that.
 
+pub mod document;
 pub mod monitoring;
 pub mod position;
 

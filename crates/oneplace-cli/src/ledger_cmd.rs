@@ -1,0 +1,198 @@
+//! `oneplace ledger …`: check journals, report from them.
+
+use std::path::{Path, PathBuf};
+
+use oneplace_core::{FinancialYear, Period};
+use oneplace_ledger::report::{self, document};
+use oneplace_ledger::{Journal, Ledger, load};
+use oneplace_report::{Cell, Document, Section, Table};
+
+use crate::output::{check_binary_destination, json_bytes, render, write};
+use crate::{Failure, Format};
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Parse and validate journals: balance, dimensions, open years,
+    /// references and balance assertions.
+    Check {
+        #[arg(required = true)]
+        journals: Vec<PathBuf>,
+    },
+    /// Every account's balance, with its sub-accounts.
+    Balance {
+        #[arg(required = true)]
+        journals: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// A report: monitoring, income-expenditure, partners or annual-return.
+    Report {
+        kind: ReportKind,
+        #[arg(required = true)]
+        journals: Vec<PathBuf>,
+        /// The month reported to (2025/26 M07 or 2025-10); default: the
+        /// month of the latest posting. For annual-return, its year.
+        #[arg(long, value_name = "PERIOD")]
+        period: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// One table only (for CSV): its id.
+        #[arg(long, value_name = "ID")]
+        table: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportKind {
+    Monitoring,
+    IncomeExpenditure,
+    Partners,
+    AnnualReturn,
+}
+
+pub fn read(journals: &[PathBuf]) -> Result<Ledger, Failure> {
+    let mut texts = Vec::with_capacity(journals.len());
+    for path in journals {
+        let bytes = std::fs::read(path)
+            .map_err(|e| Failure::Message(format!("{}: {e}", path.display())))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| Failure::Message(format!("{}: not UTF-8 text", path.display())))?;
+        texts.push((path.display().to_string(), text));
+    }
+    let journals: Vec<Journal> = texts
+        .iter()
+        .map(|(name, text)| Journal { name, text })
+        .collect();
+    Ok(load(&journals)?)
+}
+
+fn period_of(ledger: &Ledger, text: Option<&str>) -> Result<Period, Failure> {
+    match text {
+        Some(t) => Period::parse(t).map_err(|e| Failure::Usage(format!("--period: {e}"))),
+        None => report::default_period(ledger).ok_or_else(|| {
+            Failure::Message("the ledger has no postings to report on: give --period".into())
+        }),
+    }
+}
+
+fn emit(
+    doc: &Document,
+    json: serde_json::Value,
+    format: Format,
+    table: Option<&str>,
+    out: Option<&Path>,
+) -> Result<(), Failure> {
+    check_binary_destination(format, out)?;
+    let bytes = match format {
+        Format::Json => json_bytes(&json),
+        other => render(doc, other, table)?,
+    };
+    write(out, &bytes)
+}
+
+pub fn run(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Check { journals } => {
+            let ledger = read(&journals)?;
+            eprintln!(
+                "ok: {} transactions, {} postings, {} partners, {} schemes, {} sources; every transaction balances and every assertion holds",
+                ledger.transactions.len(),
+                ledger.postings.len(),
+                ledger.partners.len(),
+                ledger.schemes.len(),
+                ledger.sources.len()
+            );
+            Ok(())
+        }
+        Command::Balance {
+            journals,
+            format,
+            out,
+        } => {
+            let ledger = read(&journals)?;
+            let balances = oneplace_ledger::balances::balance_report(&ledger);
+            let mut t = Table::new(&[("account", "Account"), ("balance", "Balance")]);
+            for (account, amount) in &balances {
+                t.push(vec![account.as_str().into(), Cell::Money(*amount)]);
+            }
+            let doc =
+                Document::new("Balances").with_section(Section::new("balances", "Balances", t));
+            let json = serde_json::Value::Object(
+                balances
+                    .iter()
+                    .map(|(a, m)| (a.clone(), serde_json::json!(m.to_pounds_f64())))
+                    .collect(),
+            );
+            emit(&doc, json, format, None, out.as_deref())
+        }
+        Command::Report {
+            kind,
+            journals,
+            period,
+            format,
+            out,
+            table,
+        } => {
+            let ledger = read(&journals)?;
+            match kind {
+                ReportKind::Monitoring => {
+                    let p = period_of(&ledger, period.as_deref())?;
+                    let r = report::monitoring(&ledger, p);
+                    emit(
+                        &document::monitoring_document(&ledger, &r),
+                        json(&r),
+                        format,
+                        table.as_deref(),
+                        out.as_deref(),
+                    )
+                }
+                ReportKind::IncomeExpenditure => {
+                    let p = period_of(&ledger, period.as_deref())?;
+                    let r = report::income_expenditure(&ledger, p);
+                    emit(
+                        &document::income_expenditure_document(&ledger, &r),
+                        json(&r),
+                        format,
+                        table.as_deref(),
+                        out.as_deref(),
+                    )
+                }
+                ReportKind::Partners => {
+                    let p = period_of(&ledger, period.as_deref())?;
+                    let r = report::partner_positions(&ledger, p);
+                    emit(
+                        &document::partners_document(&ledger, &r),
+                        json(&r),
+                        format,
+                        table.as_deref(),
+                        out.as_deref(),
+                    )
+                }
+                ReportKind::AnnualReturn => {
+                    let year = match period.as_deref() {
+                        Some(t) => FinancialYear::parse(t)
+                            .or_else(|_| Period::parse(t).map(|p| p.year()))
+                            .map_err(|e| Failure::Usage(format!("--period: {e}")))?,
+                        None => period_of(&ledger, None)?.year(),
+                    };
+                    let r = report::annual_return(&ledger, year);
+                    emit(
+                        &document::annual_return_document(&ledger, &r),
+                        json(&r),
+                        format,
+                        table.as_deref(),
+                        out.as_deref(),
+                    )
+                }
+            }
+        }
+    }
+}
+
+fn json(value: &impl serde::Serialize) -> serde_json::Value {
+    serde_json::to_value(value).expect("reports serialise")
+}
