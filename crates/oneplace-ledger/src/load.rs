@@ -44,7 +44,9 @@ struct RawPosting {
     scheme: Sym,
     source: Sym,
     line: u32,
-    /// Columns (1-based) of the amount and of each dimension, for messages.
+    /// Columns (1-based, in characters) of the account, the amount and each
+    /// dimension, for messages.
+    col_account: u16,
     col_amount: u16,
     col_partner: u16,
     col_scheme: u16,
@@ -429,15 +431,22 @@ impl Loader {
             scheme: NO_SYM,
             source: NO_SYM,
             line: at.line,
+            col_account: at.column as u16,
             col_amount: 0,
             col_partner: 0,
             col_scheme: 0,
             col_source: 0,
         };
         let mut offset = start + end;
+        // Columns count characters: "£" is two bytes but one column.
+        let ascii = content.is_ascii();
         while let Some((token, s, e)) = word(content, offset) {
             offset = e;
-            let column = (s + 1) as u16;
+            let column = if ascii {
+                (s + 1) as u16
+            } else {
+                (content[..s].chars().count() + 1) as u16
+            };
             if let Some((key, value)) = token
                 .split_once(':')
                 .filter(|(k, _)| k.bytes().all(|b| b.is_ascii_lowercase()) && !k.is_empty())

@@ -422,7 +422,7 @@ impl Loader {
                 let p_at = |column: u16| At {
                     file: t.file,
                     line: p.line,
-                    column: if column == 0 { 1 } else { u32::from(column) },
+                    column: u32::from(if column == 0 { p.col_account } else { column }),
                 };
                 let pick = |own: Sym, default: Sym| if own != NO_SYM { own } else { default };
                 let (psym, ssym, fsym) = (

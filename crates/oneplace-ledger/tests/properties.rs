@@ -1,0 +1,131 @@
+//! Every report's totals reconcile with the postings, for any ledger.
+
+use oneplace_core::{FinancialYear, Money, Period};
+use oneplace_ledger::report::{annual_return, income_expenditure, monitoring, partner_positions};
+use oneplace_ledger::{Journal, load};
+use proptest::prelude::*;
+
+const HEADER: &str = "partner council \"Council\"
+  kind county-council
+  host
+partner icb \"ICB\"
+  kind icb
+fund pool \"Pool\"
+  materiality £1,000 2%
+source nhs \"NHS money\"
+  from icb
+source grant \"Grant\"
+  from council
+scheme rehab \"Rehab\"
+  type intermediate-care
+  commissioner icb 70% council 30%
+  sources nhs, grant
+scheme care \"Care\"
+  type social-care
+  commissioner council 100%
+  sources grant
+year 2025/26 open
+budget 2025/26 rehab nhs £120,000
+budget 2025/26 rehab grant £36,000.07
+  profile 1 2 3 4 5 6 7 8 9 10 11 12
+budget 2025/26 care grant £50,000
+contribution 2025/26 icb nhs £120,000
+  instalments quarterly
+forecast 2025/26 care grant run-rate
+";
+
+/// (month 1–12, day, partner, scheme/source line, pence)
+type Spend = (u8, u8, u8, u8, i64);
+
+fn journal(contributions: &[(u8, u8, i64)], spends: &[Spend]) -> String {
+    let mut text = HEADER.to_string();
+    let partners = ["council", "icb"];
+    let lines = [("rehab", "nhs"), ("rehab", "grant"), ("care", "grant")];
+    let date = |month: u8, day: u8| {
+        let p = Period::new(FinancialYear::starting(2025), month).unwrap();
+        let first = p.first_day();
+        format!("{}-{:02}-{:02}", first.year(), first.month(), day.min(28))
+    };
+    for (i, (month, partner, pence)) in contributions.iter().enumerate() {
+        let source = if *partner == 1 { "nhs" } else { "grant" };
+        let amount = Money::from_pence(*pence);
+        text.push_str(&format!(
+            "{} In  ; ref:C{i} partner:{} source:{source}\n  assets:bank  {amount}\n  income:contributions\n",
+            date(*month, 1),
+            partners[*partner as usize],
+        ));
+    }
+    for (i, (month, day, partner, line, pence)) in spends.iter().enumerate() {
+        let (scheme, source) = lines[*line as usize];
+        let amount = Money::from_pence(*pence);
+        text.push_str(&format!(
+            "{} Out  ; ref:S{i} partner:{}\n  expenditure:services  {amount}  scheme:{scheme} source:{source}\n  assets:bank\n",
+            date(*month, *day),
+            partners[*partner as usize],
+        ));
+    }
+    text
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn reports_reconcile_with_postings(
+        contributions in prop::collection::vec((1u8..=12, 0u8..2, 1i64..5_000_000), 0..6),
+        spends in prop::collection::vec((1u8..=12, 1u8..=28, 0u8..2, 0u8..3, -200_000i64..2_000_000), 0..40),
+        month in 1u8..=12,
+    ) {
+        let text = journal(&contributions, &spends);
+        let ledger = load(&[Journal { name: "p.journal", text: &text }]).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let period = Period::new(FinancialYear::starting(2025), month).unwrap();
+        let spent_to_date: Money = spends
+            .iter()
+            .filter(|s| s.0 <= month)
+            .map(|s| Money::from_pence(s.4))
+            .sum();
+        let received_to_date: Money = contributions
+            .iter()
+            .filter(|c| c.0 <= month)
+            .map(|c| Money::from_pence(c.2))
+            .sum();
+
+        let m = monitoring(&ledger, period);
+        prop_assert_eq!(m.total.actual, spent_to_date);
+        let lines: Money = m.lines.iter().map(|l| l.figures.forecast_outturn).sum();
+        prop_assert_eq!(lines, m.total.forecast_outturn);
+        for field in [
+            |f: &oneplace_ledger::report::monitoring::Figures| f.annual_budget,
+            |f: &oneplace_ledger::report::monitoring::Figures| f.actual,
+            |f: &oneplace_ledger::report::monitoring::Figures| f.forecast_outturn,
+            |f: &oneplace_ledger::report::monitoring::Figures| f.commitments,
+        ] {
+            let by_scheme: Money = m.schemes.iter().map(|r| field(&r.figures)).sum();
+            let by_partner: Money = m.partners.iter().map(|r| field(&r.figures)).sum();
+            prop_assert_eq!(by_scheme, field(&m.total));
+            prop_assert_eq!(by_partner, field(&m.total));
+        }
+        // Budgets are whole: £120,000 + £36,000.07 + £50,000 whatever the profile.
+        prop_assert_eq!(m.total.annual_budget, Money::parse("206,000.07").unwrap());
+
+        let ie = income_expenditure(&ledger, period);
+        prop_assert_eq!(ie.total_spending, spent_to_date);
+        prop_assert_eq!(ie.total_income, received_to_date);
+
+        let pp = partner_positions(&ledger, period);
+        prop_assert_eq!(pp.balance, received_to_date - spent_to_date);
+        let shares: Money = pp.partners.iter().map(|p| p.share_of_balance).sum();
+        if !received_to_date.is_zero() {
+            prop_assert_eq!(shares, pp.balance);
+        }
+        let net: Money = pp.partners.iter().map(|p| p.net).sum();
+        prop_assert_eq!(net, pp.balance);
+
+        let ar = annual_return(&ledger, FinancialYear::starting(2025));
+        let all_spent: Money = spends.iter().map(|s| Money::from_pence(s.4)).sum();
+        prop_assert_eq!(ar.total_spending, all_spent);
+        prop_assert_eq!(ar.closing_balance, ar.opening_balance + ar.total_income - ar.total_spending);
+        let by_source: Money = ar.income_by_source.iter().map(|x| x.1).sum();
+        prop_assert_eq!(by_source, ar.total_income);
+    }
+}
