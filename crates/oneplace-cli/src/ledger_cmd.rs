@@ -27,6 +27,23 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Post a partner's general-ledger extract (CSV) into a journal, mapped
+    /// by the partner's mapping file. Rows already posted are skipped; a
+    /// changed amount for a posted reference is an error. All or nothing.
+    Import {
+        /// The extract.
+        csv: PathBuf,
+        /// The partner's mapping (TOML: columns, sign, cost centres).
+        #[arg(long, value_name = "MAPPING.toml")]
+        mapping: PathBuf,
+        /// The journal to append the new transactions to; other journals of
+        /// the ledger may follow.
+        #[arg(long, value_name = "JOURNAL", required = true, num_args = 1..)]
+        journal: Vec<PathBuf>,
+        /// Show what would be added without writing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// A report: monitoring, income-expenditure, partners or annual-return.
     Report {
         kind: ReportKind,
@@ -105,6 +122,58 @@ pub fn run(command: Command) -> Result<(), Failure> {
                 ledger.partners.len(),
                 ledger.schemes.len(),
                 ledger.sources.len()
+            );
+            Ok(())
+        }
+        Command::Import {
+            csv,
+            mapping,
+            journal,
+            dry_run,
+        } => {
+            let ledger = read(&journal)?;
+            let text_of = |path: &Path| -> Result<String, Failure> {
+                std::fs::read_to_string(path)
+                    .map_err(|e| Failure::Message(format!("{}: {e}", path.display())))
+            };
+            let mapping_text = text_of(&mapping)?;
+            let map = oneplace_ledger::import::parse_mapping(
+                &mapping.display().to_string(),
+                &mapping_text,
+                &ledger,
+            )?;
+            let csv_text = text_of(&csv)?;
+            let outcome = oneplace_ledger::import::import(
+                &ledger,
+                &map,
+                &csv.display().to_string(),
+                &csv_text,
+            )?;
+            let target = &journal[0];
+            if dry_run {
+                print!("{}", outcome.journal_text);
+            } else if outcome.added > 0 {
+                // The whole journal is rewritten through a temporary file, so
+                // a failure leaves it as it was.
+                let mut text = text_of(target)?;
+                if !text.ends_with('\n') {
+                    text.push('\n');
+                }
+                text.push('\n');
+                text.push_str(&outcome.journal_text);
+                write(Some(target), text.as_bytes())?;
+            }
+            eprintln!(
+                "{} rows: {} added to {}{}, {} already posted",
+                outcome.rows,
+                outcome.added,
+                target.display(),
+                if dry_run {
+                    " (dry run: nothing written)"
+                } else {
+                    ""
+                },
+                outcome.already_posted
             );
             Ok(())
         }

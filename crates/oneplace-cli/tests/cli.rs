@@ -719,3 +719,62 @@ fn ledger_reports_and_bad_journals() {
         "{err}"
     );
 }
+
+#[test]
+fn ledger_import_appends_once_and_refuses_changed_amounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("pool.journal");
+    std::fs::copy(
+        repo().join("examples/ledger/northshire-bcf.journal"),
+        &journal,
+    )
+    .unwrap();
+    let import = |csv: &str| {
+        oneplace(&[
+            "ledger",
+            "import",
+            csv,
+            "--mapping",
+            "examples/ledger/import/icb-mapping.toml",
+            "--journal",
+            journal.to_str().unwrap(),
+        ])
+    };
+    let o = import("examples/ledger/import/icb-2025-05.csv");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("15 rows: 15 added"), "{}", stderr(&o));
+    let after_first = std::fs::read_to_string(&journal).unwrap();
+    let o = import("examples/ledger/import/icb-2025-05.csv");
+    assert!(stderr(&o).contains("0 added"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&journal).unwrap(),
+        after_first,
+        "re-import changes nothing"
+    );
+    ok(&["ledger", "check", journal.to_str().unwrap()]);
+
+    // The same extract with one amount changed: an error, nothing written.
+    let original =
+        std::fs::read_to_string(repo().join("examples/ledger/import/icb-2025-05.csv")).unwrap();
+    let first_data_line = original.lines().nth(1).unwrap().to_string();
+    let amount = first_data_line
+        .split(',')
+        .find(|f| f.contains('.'))
+        .unwrap()
+        .to_string();
+    let changed = original.replacen(
+        &first_data_line,
+        &first_data_line.replacen(&amount, "1.23", 1),
+        1,
+    );
+    let csv = dir.path().join("changed.csv");
+    std::fs::write(&csv, changed).unwrap();
+    let o = import(csv.to_str().unwrap());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("changed.csv: row 2"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&journal).unwrap(),
+        after_first,
+        "nothing written"
+    );
+}

@@ -7,6 +7,7 @@
 //! years, unique references, assertions), and computes reports from it.
 
 pub mod balances;
+pub mod import;
 pub mod load;
 pub mod model;
 pub mod money;

@@ -193,7 +193,7 @@ const KEYWORDS: &[&str] = &[
 
 /// Splits off the next whitespace-separated word, returning it, the rest,
 /// and the word's byte offset in `line`.
-fn word<'a>(line: &'a str, from: usize) -> Option<(&'a str, usize, usize)> {
+fn word(line: &str, from: usize) -> Option<(&str, usize, usize)> {
     let bytes = line.as_bytes();
     let mut i = from;
     while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b'\t') {
@@ -398,6 +398,9 @@ impl Loader {
                     continue;
                 };
                 match key {
+                    "ref" if value.is_empty() => {
+                        self.error_expected(at, "an empty reference", "ref:DOCUMENT-NUMBER")
+                    }
                     "ref" => txn.reference = Some(value.to_string()),
                     "partner" => txn.partner = self.symbol(value),
                     "scheme" => txn.scheme = self.symbol(value),
