@@ -172,8 +172,12 @@ fn ring_fence_breaches_are_flagged() {
 fn partner_positions_worked_by_hand() {
     let r = partner_positions(&example(), april());
     let p = |id: &str| r.partners.iter().find(|x| x.partner == id).unwrap();
-    // ICB: in £900,000, out 98,000 + 200,000.
+    // ICB: £3.6m in four quarterly instalments, the first (£900,000) due
+    // on 1 April and paid; out 98,000 + 200,000.
+    assert_eq!(p("icb").due, pounds("900,000"));
     assert_eq!(p("icb").contributed, pounds("900,000"));
+    // Council: a quarter of £1.2m (£300,000) and the annual £240,000.
+    assert_eq!(p("county-council").due, pounds("540,000"));
     assert_eq!(p("icb").spent, pounds("298,000"));
     assert_eq!(p("icb").net, pounds("602,000"));
     // Council: in £540,000, out 24,500 + 71,250 + 15,000.

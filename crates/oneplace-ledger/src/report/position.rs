@@ -189,6 +189,9 @@ pub struct PartnerPosition {
     pub partner: String,
     pub name: String,
     pub host: bool,
+    /// Instalments of its planned contributions falling due by the end of
+    /// the period.
+    pub due: Money,
     /// Income it put in.
     pub contributed: Money,
     /// Spending on its functions (postings in its name).
@@ -237,6 +240,14 @@ pub fn partner_positions(ledger: &Ledger, period: Period) -> PartnerPositions {
                 partner: p.id.clone(),
                 name: p.name.clone(),
                 host: p.host,
+                due: ledger
+                    .contributions
+                    .iter()
+                    .filter(|c| c.year == year && c.partner == i as Id)
+                    .flat_map(|c| &c.instalments)
+                    .filter(|i| i.date <= end)
+                    .map(|i| i.amount)
+                    .sum(),
                 contributed: contributed[i],
                 spent: spent[i],
                 net: contributed[i] - spent[i],
