@@ -7,6 +7,7 @@ mod appraise_cmd;
 mod charts;
 mod ledger_cmd;
 mod output;
+mod pool_cmd;
 mod progress;
 mod ucd_cmd;
 
@@ -36,6 +37,11 @@ enum Command {
     Ledger {
         #[command(subcommand)]
         command: ledger_cmd::Command,
+    },
+    /// Risk-share agreements: settle a year, or forecast the settlement.
+    Pool {
+        #[command(subcommand)]
+        command: pool_cmd::Command,
     },
     /// Look up the Unit Cost Database.
     Ucd {
@@ -112,6 +118,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Appraise(args) => appraise_cmd::run(args),
         Command::Ledger { command } => ledger_cmd::run(command),
+        Command::Pool { command } => pool_cmd::run(command),
         Command::Ucd { command } => match command {
             UcdCommand::Show {
                 code,

@@ -778,3 +778,54 @@ fn ledger_import_appends_once_and_refuses_changed_amounts() {
         "nothing written"
     );
 }
+
+#[test]
+fn pool_settle_golden_and_explained() {
+    let out = ok(&[
+        "pool",
+        "settle",
+        "examples/ledger/westmere-agreement.toml",
+        "examples/ledger/westmere-year-end.journal",
+    ]);
+    insta::assert_snapshot!("westmere_settlement", out);
+    let explained = ok(&[
+        "pool",
+        "settle",
+        "examples/ledger/westmere-agreement.toml",
+        "examples/ledger/westmere-year-end.journal",
+        "--explain",
+        "icb",
+    ]);
+    assert!(
+        explained.starts_with("icb: £23,454.54 (pays in)"),
+        "{explained}"
+    );
+    let forecast = ok(&[
+        "pool",
+        "settle",
+        "examples/ledger/westmere-agreement.toml",
+        "examples/ledger/westmere-year-end.journal",
+        "--forecast",
+        "2025/26 M12",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&forecast).unwrap();
+    assert_eq!(v["forecast"], "2025/26 M12");
+    assert_eq!(v["transactions"], "", "a forecast posts nothing");
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[agreement]\nyear = \"2025/26\"\n[[rule]]\nschemes = [\"rehab\", \"dialysis\"]\nshare = \"pro-rata\"\n").unwrap();
+    let o = oneplace(&[
+        "pool",
+        "settle",
+        bad.to_str().unwrap(),
+        "examples/ledger/westmere-year-end.journal",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("bad.toml:4:11: unknown scheme 'dialysis'"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -12,6 +12,7 @@ pub mod load;
 pub mod model;
 pub mod money;
 pub mod report;
+pub mod settle;
 
 pub use load::{Journal, load};
 pub use model::Ledger;

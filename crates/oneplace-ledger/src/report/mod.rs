@@ -36,7 +36,7 @@ pub fn months_elapsed(period: Period) -> usize {
 
 /// Sums the amounts of postings matching `keep`, dated within the
 /// financial year up to `end` (inclusive).
-pub(crate) fn sum_postings(
+pub fn sum_postings(
     ledger: &Ledger,
     year: FinancialYear,
     end: Date,
