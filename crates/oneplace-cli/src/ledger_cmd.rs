@@ -69,6 +69,9 @@ pub enum ReportKind {
     IncomeExpenditure,
     Partners,
     AnnualReturn,
+    /// Partners' accounts: joint-operation and host-controlled views,
+    /// memorandum accounts and the disclosure note (for a year).
+    Accounts,
 }
 
 pub fn read(journals: &[PathBuf]) -> Result<Ledger, Failure> {
@@ -235,6 +238,22 @@ pub fn run(command: Command) -> Result<(), Failure> {
                     let r = report::partner_positions(&ledger, p);
                     emit(
                         &document::partners_document(&ledger, &r),
+                        json(&r),
+                        format,
+                        table.as_deref(),
+                        out.as_deref(),
+                    )
+                }
+                ReportKind::Accounts => {
+                    let year = match period.as_deref() {
+                        Some(t) => FinancialYear::parse(t)
+                            .or_else(|_| Period::parse(t).map(|p| p.year()))
+                            .map_err(|e| Failure::Usage(format!("--period: {e}")))?,
+                        None => period_of(&ledger, None)?.year(),
+                    };
+                    let r = report::partner_accounts(&ledger, year);
+                    emit(
+                        &document::accounts_document(&ledger, &r),
                         json(&r),
                         format,
                         table.as_deref(),

@@ -701,6 +701,16 @@ fn ledger_reports_and_bad_journals() {
         "{csv}"
     );
 
+    // Partners' accounts at the Westmere year end; the disclosure note is
+    // prose, wrapped rather than drawn as a one-cell table.
+    let accounts = ok(&[
+        "ledger",
+        "report",
+        "accounts",
+        "examples/ledger/westmere-year-end.journal",
+    ]);
+    insta::assert_snapshot!("ledger_accounts_westmere_2025_26", accounts);
+
     // An unbalanced transaction: exit 1, the file and line, nothing else.
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.journal");

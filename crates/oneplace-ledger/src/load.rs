@@ -93,6 +93,7 @@ enum RawPlan {
         partner: (String, At),
         source: (String, At),
         amount: Money,
+        client_income: Money,
         schedule: Schedule,
         remainder_first: bool,
         instalments: Vec<(Date, Money, At)>,
@@ -657,6 +658,7 @@ impl Loader {
                     partner: name(1).expect("checked length"),
                     source: name(2).expect("checked length"),
                     amount,
+                    client_income: Money::ZERO,
                     schedule: Schedule::Unset,
                     remainder_first: false,
                     instalments: Vec::new(),
@@ -835,6 +837,16 @@ impl Loader {
                     "remainder first or last",
                 ),
             },
+            (Some(RawPlan::Contribution { client_income, .. }), "client-income") => {
+                match words.get(1).map(|w| parse_money(w.0)) {
+                    Some(Ok(m)) if !m.is_negative() => *client_income = m,
+                    _ => self.error_expected(
+                        col(line_at, words[0].1),
+                        "client income needs an amount",
+                        "client-income £50,000",
+                    ),
+                }
+            }
             (Some(RawPlan::Contribution { .. }), "instalment") => {
                 let date = words.get(1).and_then(|w| Date::parse(w.0));
                 let amount = words.get(2).map(|w| parse_money(w.0));

@@ -118,7 +118,12 @@ pub struct Contribution {
     pub year: FinancialYear,
     pub partner: Id,
     pub source: Id,
+    /// The gross contribution.
     pub amount: Money,
+    /// Charges to service users towards the same services: the partner pays
+    /// the contribution net of them.
+    pub client_income: Money,
+    /// Instalments of the net contribution.
     pub instalments: Vec<Instalment>,
     #[serde(skip)]
     pub location: Location,

@@ -13,9 +13,10 @@ const RULE: char = '─';
 /// section (title, a rule as wide as the title, its notes, the header row,
 /// a rule as wide as the table, the rows), sections separated by a blank
 /// line. Quantities are right-aligned so digits line up; text and years are
-/// left-aligned. Nothing is wrapped, but any run of whitespace (including
-/// newlines) in text is collapsed to one space so each row stays on one
-/// line. Lines have no trailing spaces and the output ends with exactly one
+/// left-aligned. Any run of whitespace (including newlines) in text is
+/// collapsed to one space so each row stays on one line; the one exception
+/// is a table of a single text column (a note, a paragraph of prose), whose
+/// rows are wrapped at word boundaries to [`PROSE_WIDTH`] characters. Lines have no trailing spaces and the output ends with exactly one
 /// newline.
 ///
 /// Widths count characters, not bytes (`£` is one column); characters that
@@ -53,10 +54,16 @@ fn section_lines(section: &Section) -> Vec<String> {
     lines
 }
 
+/// Width at which a single-column prose table is wrapped.
+pub const PROSE_WIDTH: usize = 96;
+
 /// Header, rule and rows of one table; nothing for a table with no columns.
 fn table_lines(table: &Table) -> Vec<String> {
     if table.columns.is_empty() {
         return Vec::new();
+    }
+    if table.columns.len() == 1 && !table.is_numeric_column(0) {
+        return prose_lines(table);
     }
     let headings: Vec<String> = table.columns.iter().map(|c| one_line(&c.heading)).collect();
     let right: Vec<bool> = (0..table.columns.len())
@@ -93,6 +100,41 @@ fn table_lines(table: &Table) -> Vec<String> {
             row.iter().map(|(text, r)| (text.as_str(), *r)),
             &widths,
         ));
+    }
+    lines
+}
+
+/// A single text column read as paragraphs: each row wrapped to
+/// [`PROSE_WIDTH`], rows separated by a blank line.
+fn prose_lines(table: &Table) -> Vec<String> {
+    let mut lines = Vec::new();
+    for r in 0..table.rows.len() {
+        let Some(cell) = table.row_cells(r).next() else {
+            continue;
+        };
+        if r > 0 {
+            lines.push(String::new());
+        }
+        lines.extend(wrap(&cell_text(cell), PROSE_WIDTH));
+    }
+    lines
+}
+
+/// Greedy word wrap; a word longer than the width stands on its own line.
+fn wrap(text: &str, max: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && width(&line) + 1 + width(word) > max {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
     }
     lines
 }
@@ -234,5 +276,25 @@ A          12  0.500
         };
         let doc = Document::new("").with_section(Section::new("r", "R", ragged));
         assert_eq!(render_text(&doc), "R\n─\nA  B\n────\n1\n");
+    }
+
+    #[test]
+    fn a_single_text_column_is_wrapped_as_paragraphs() {
+        let mut note = Table::new(&[("note", "Note")]);
+        let long = "word ".repeat(40); // 40 five-letter words: 199 characters
+        note.push(vec![long.as_str().into()]);
+        note.push(vec!["Second paragraph.".into()]);
+        let doc = Document::new("").with_section(Section::new("n", "Disclosure", note));
+        let text = render_text(&doc);
+        let lines: Vec<&str> = text.lines().collect();
+        // Title, rule, then 96 // 5 = 19 words ("word" x19 joined = 94 chars)
+        // per line: 19 + 19 + 2, a blank line, the second paragraph.
+        assert_eq!(lines[0], "Disclosure");
+        assert_eq!(lines[2].len(), 19 * 5 - 1);
+        assert_eq!(lines[3].len(), 19 * 5 - 1);
+        assert_eq!(lines[4], "word word");
+        assert_eq!(lines[5], "");
+        assert_eq!(lines[6], "Second paragraph.");
+        assert!(lines.iter().all(|l| l.chars().count() <= PROSE_WIDTH));
     }
 }

@@ -598,10 +598,23 @@ impl Loader {
                     partner,
                     source,
                     amount,
+                    client_income,
                     schedule,
                     remainder_first,
                     instalments,
                 } => {
+                    if client_income > amount {
+                        self.error(
+                            at,
+                            format!(
+                                "client income {client_income} exceeds the contribution {amount}"
+                            ),
+                        );
+                        continue;
+                    }
+                    // The partner pays its contribution net of the charges
+                    // service users pay towards the same services.
+                    let net = amount - client_income;
                     let (Some(partner), Some(source)) = (
                         self.partner_ref(&partner.0, partner.1),
                         self.source_ref(&source.0, source.1),
@@ -614,10 +627,10 @@ impl Loader {
                             continue;
                         }
                         let total: Money = instalments.iter().map(|i| i.1).sum();
-                        if total != amount {
+                        if total != net {
                             self.error_expected(
                                 at,
-                                format!("the instalments add up to {total}, not {amount}"),
+                                format!("the instalments add up to {total}, not {net}"),
                                 "instalments that add up to the contribution",
                             );
                             continue;
@@ -635,7 +648,7 @@ impl Loader {
                             })
                             .collect()
                     } else {
-                        schedule_instalments(year, amount, schedule, remainder_first)
+                        schedule_instalments(year, net, schedule, remainder_first)
                     };
                     let location = self.location(at);
                     self.ledger.contributions.push(Contribution {
@@ -643,6 +656,7 @@ impl Loader {
                         partner,
                         source,
                         amount,
+                        client_income,
                         instalments: list,
                         location,
                     });

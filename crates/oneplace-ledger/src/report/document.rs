@@ -263,3 +263,78 @@ pub fn annual_return_document(ledger: &Ledger, r: &AnnualReturn) -> Document {
             partners,
         ))
 }
+
+pub fn accounts_document(ledger: &Ledger, r: &super::accounts::PartnerAccounts) -> Document {
+    let mut joint = Table::new(&[
+        ("partner", "Partner"),
+        ("share", "Share"),
+        ("income", "Income"),
+        ("expenditure", "Expenditure"),
+        ("balance", "Balance"),
+    ]);
+    for j in &r.joint_operation {
+        joint.push(vec![
+            j.partner.as_str().into(),
+            Cell::Percent(j.share),
+            Cell::Money(j.income),
+            Cell::Money(j.expenditure),
+            Cell::Money(j.balance),
+        ]);
+    }
+    let mut host = Table::new(&[
+        ("partner", "Partner"),
+        ("role", "Role"),
+        ("income", "Income (gross)"),
+        ("expenditure", "Expenditure (gross)"),
+        ("payment", "Payment to the host"),
+    ]);
+    for h in &r.host_controlled {
+        host.push(vec![
+            h.partner.as_str().into(),
+            if h.host { "host" } else { "partner" }.into(),
+            Cell::Money(h.income),
+            Cell::Money(h.expenditure),
+            Cell::Money(h.payment),
+        ]);
+    }
+    let mut memo = Table::new(&[
+        ("partner", "Partner"),
+        ("planned_gross", "Planned (gross)"),
+        ("client_income", "Client income"),
+        ("planned_net", "Planned (net)"),
+        ("contributed", "Contributed"),
+        ("spending_on_functions", "Spending on its functions"),
+        ("share_of_surplus", "Share of surplus"),
+    ]);
+    for m in &r.memoranda {
+        memo.push(vec![
+            m.partner.as_str().into(),
+            Cell::Money(m.planned_gross),
+            Cell::Money(m.client_income),
+            Cell::Money(m.planned_net),
+            Cell::Money(m.contributed),
+            Cell::Money(m.spending_on_functions),
+            Cell::Money(m.share_of_surplus),
+        ]);
+    }
+    let mut note = Table::new(&[("note", "Note")]);
+    note.push(vec![r.disclosure_note.as_str().into()]);
+    Document::new(title(ledger, &format!("partners' accounts, {}", r.year)))
+        .with_note(format!(
+            "Income {}, expenditure {}, {} {}.",
+            r.total_income,
+            r.total_expenditure,
+            if r.surplus.is_negative() { "deficit" } else { "surplus" },
+            r.surplus.abs()
+        ))
+        .with_section(
+            Section::new("joint_operation", "As a joint operation", joint)
+                .with_note("Each partner records its share of the pool's income, spending and balance, in proportion to its contributions."),
+        )
+        .with_section(
+            Section::new("host_controlled", "As a host-controlled fund", host)
+                .with_note("The host records the pool gross; the other partners record their contributions as payments."),
+        )
+        .with_section(Section::new("memoranda", "Memorandum accounts", memo))
+        .with_section(Section::new("disclosure", "Pooled budgets disclosure note", note))
+}

@@ -5,6 +5,7 @@
 //! reconcile with the ledger by construction; property tests hold them to
 //! that.
 
+pub mod accounts;
 pub mod document;
 pub mod monitoring;
 pub mod position;
@@ -13,6 +14,7 @@ use oneplace_core::{Date, FinancialYear, Money, Period};
 
 use crate::model::{Id, Ledger, Root};
 
+pub use accounts::{PartnerAccounts, partner_accounts};
 pub use monitoring::{Monitoring, monitoring};
 pub use position::{
     AnnualReturn, IncomeExpenditure, PartnerPositions, annual_return, income_expenditure,
