@@ -1,4 +1,4 @@
-//! `oneplace ledger …`: check journals, report from them.
+//! `oneplace ledger …`: check journals, report from them, export them.
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +26,9 @@ pub enum Command {
         format: Format,
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// One table only (for CSV): `balances`.
+        #[arg(long, value_name = "ID")]
+        table: Option<String>,
     },
     /// Post a partner's general-ledger extract (CSV) into a journal, mapped
     /// by the partner's mapping file. Rows already posted are skipped; a
@@ -44,7 +47,20 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// A report: monitoring, income-expenditure, partners or annual-return.
+    /// Write the ledger for hledger, ledger-cli or beancount: every amount
+    /// written out, references and dimensions (partner, scheme, source) as
+    /// their tags or metadata, balance assertions where the tool has them.
+    Export {
+        #[arg(long, value_enum)]
+        to: ExportTarget,
+        #[arg(required = true)]
+        journals: Vec<PathBuf>,
+        /// Write to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// A report: monitoring, income-expenditure, partners, annual-return or
+    /// accounts.
     Report {
         kind: ReportKind,
         #[arg(required = true)]
@@ -61,6 +77,14 @@ pub enum Command {
         #[arg(long, value_name = "ID")]
         table: Option<String>,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportTarget {
+    Hledger,
+    /// ledger-cli (dimensions as `; key: value` metadata).
+    Ledger,
+    Beancount,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -128,6 +152,15 @@ pub fn run(command: Command) -> Result<(), Failure> {
             );
             Ok(())
         }
+        Command::Export { to, journals, out } => {
+            let ledger = read(&journals)?;
+            let text = match to {
+                ExportTarget::Hledger => oneplace_ledger::export::to_hledger(&ledger),
+                ExportTarget::Ledger => oneplace_ledger::export::to_ledger(&ledger),
+                ExportTarget::Beancount => oneplace_ledger::export::to_beancount(&ledger),
+            };
+            write(out.as_deref(), text.as_bytes())
+        }
         Command::Import {
             csv,
             mapping,
@@ -184,6 +217,7 @@ pub fn run(command: Command) -> Result<(), Failure> {
             journals,
             format,
             out,
+            table,
         } => {
             let ledger = read(&journals)?;
             let balances = oneplace_ledger::balances::balance_report(&ledger);
@@ -192,14 +226,14 @@ pub fn run(command: Command) -> Result<(), Failure> {
                 t.push(vec![account.as_str().into(), Cell::Money(*amount)]);
             }
             let doc =
-                Document::new("Balances").with_section(Section::new("balances", "Balances", t));
+                Document::new("Balances").with_section(Section::new("balances", "By account", t));
             let json = serde_json::Value::Object(
                 balances
                     .iter()
                     .map(|(a, m)| (a.clone(), serde_json::json!(m.to_pounds_f64())))
                     .collect(),
             );
-            emit(&doc, json, format, None, out.as_deref())
+            emit(&doc, json, format, table.as_deref(), out.as_deref())
         }
         Command::Report {
             kind,

@@ -38,15 +38,38 @@ enum Command {
         #[command(subcommand)]
         command: ledger_cmd::Command,
     },
-    /// Risk-share agreements: settle a year, or forecast the settlement.
+    /// Risk-share agreements and contributions: settle a year (or forecast
+    /// the settlement), plan next year's contributions.
     Pool {
         #[command(subcommand)]
         command: pool_cmd::Command,
+    },
+    /// Synthetic data for trying the tools and measuring them.
+    Synth {
+        #[command(subcommand)]
+        command: SynthCommand,
     },
     /// Look up the Unit Cost Database.
     Ucd {
         #[command(subcommand)]
         command: UcdCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SynthCommand {
+    /// A fictional pooled fund's journal (partners, sources, schemes,
+    /// budgets, contributions, a year or more of spending), reproducible
+    /// from its seed.
+    Ledger {
+        /// How many postings (at most; the journal never has more).
+        #[arg(long, default_value_t = 100_000)]
+        postings: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Write to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -119,6 +142,17 @@ fn main() -> ExitCode {
         Command::Appraise(args) => appraise_cmd::run(args),
         Command::Ledger { command } => ledger_cmd::run(command),
         Command::Pool { command } => pool_cmd::run(command),
+        Command::Synth {
+            command:
+                SynthCommand::Ledger {
+                    postings,
+                    seed,
+                    out,
+                },
+        } => output::write(
+            out.as_deref(),
+            oneplace_ledger::synth::synthesize(postings, seed).as_bytes(),
+        ),
         Command::Ucd { command } => match command {
             UcdCommand::Show {
                 code,

@@ -839,3 +839,122 @@ fn pool_settle_golden_and_explained() {
         stderr(&o)
     );
 }
+
+#[test]
+fn pool_contributions_golden_directives_and_bad_plans() {
+    let out = ok(&[
+        "pool",
+        "contributions",
+        "examples/ledger/northshire-2026-27-plan.toml",
+        "examples/ledger/northshire-bcf.journal",
+    ]);
+    insta::assert_snapshot!("northshire_contributions_2026_27", out);
+
+    let dir = tempfile::tempdir().unwrap();
+    let directives = dir.path().join("next.journal");
+    let json = ok(&[
+        "pool",
+        "contributions",
+        "examples/ledger/northshire-2026-27-plan.toml",
+        "examples/ledger/northshire-bcf.journal",
+        "--directives",
+        directives.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["total_contribution"], 5_420_552.0);
+    // The journal and the directives load together.
+    ok(&[
+        "ledger",
+        "check",
+        "examples/ledger/northshire-bcf.journal",
+        directives.to_str().unwrap(),
+    ]);
+
+    // A bad plan: exit 1, the place, and no directives file written.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[plan]\nyear = \"2026/27\"\nuplift = \"2.5%\"\n\n[uplift_by_partner]\nnhs = \"5%\"\n",
+    )
+    .unwrap();
+    let not_written = dir.path().join("never.journal");
+    let o = oneplace(&[
+        "pool",
+        "contributions",
+        bad.to_str().unwrap(),
+        "examples/ledger/northshire-bcf.journal",
+        "--directives",
+        not_written.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("bad.toml:6:1: unknown partner 'nhs'"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!not_written.exists());
+}
+
+#[test]
+fn synthetic_ledgers_are_reproducible_and_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.journal");
+    let b = dir.path().join("b.journal");
+    for path in [&a, &b] {
+        ok(&[
+            "synth",
+            "ledger",
+            "--postings",
+            "3000",
+            "--seed",
+            "7",
+            "--out",
+            path.to_str().unwrap(),
+        ]);
+    }
+    let text = std::fs::read_to_string(&a).unwrap();
+    assert_eq!(
+        text,
+        std::fs::read_to_string(&b).unwrap(),
+        "same seed, same journal"
+    );
+    ok(&["ledger", "check", a.to_str().unwrap()]);
+    // Never more postings than asked for.
+    let postings = text
+        .lines()
+        .filter(|l| {
+            [
+                "  assets",
+                "  liabilities",
+                "  equity",
+                "  income",
+                "  expenditure",
+            ]
+            .iter()
+            .any(|root| l.starts_with(root))
+        })
+        .count();
+    assert!(postings <= 3000 && postings > 2500, "{postings}");
+
+    // The exports carry the reference and the dimensions of each posting.
+    let hledger = ok(&[
+        "ledger",
+        "export",
+        "--to",
+        "hledger",
+        "examples/ledger/northshire-bcf.journal",
+    ]);
+    assert!(hledger.contains("; ref:ICB-Q1"), "{hledger}");
+    assert!(hledger.contains("partner:icb"), "{hledger}");
+    let beancount = ok(&[
+        "ledger",
+        "export",
+        "--to",
+        "beancount",
+        "examples/ledger/northshire-bcf.journal",
+    ]);
+    assert!(beancount.contains("open Assets:Bank GBP"), "{beancount}");
+    assert!(beancount.contains("partner: \"icb\""), "{beancount}");
+}

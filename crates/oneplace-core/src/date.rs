@@ -79,8 +79,12 @@ impl Date {
 
     /// The last day of this date's month.
     pub fn month_end(self) -> Date {
-        Date::new(self.year(), self.month(), days_in_month(self.year(), self.month()))
-            .expect("the last day of a month exists")
+        Date::new(
+            self.year(),
+            self.month(),
+            days_in_month(self.year(), self.month()),
+        )
+        .expect("the last day of a month exists")
     }
 }
 

@@ -7,12 +7,16 @@
 //! years, unique references, assertions), and computes reports from it.
 
 pub mod balances;
+pub mod contributions;
+pub mod export;
 pub mod import;
 pub mod load;
 pub mod model;
 pub mod money;
 pub mod report;
 pub mod settle;
+pub mod synth;
+mod toml_input;
 
 pub use load::{Journal, load};
 pub use model::Ledger;

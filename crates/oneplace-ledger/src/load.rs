@@ -11,6 +11,7 @@ use std::sync::Arc;
 use oneplace_core::{Date, Diagnostic, FinancialYear, InputError, Location, Money, is_identifier};
 use rustc_hash::FxHashMap;
 
+use crate::contributions::{Schedule, schedule_instalments};
 use crate::model::*;
 use crate::money::parse_money;
 
@@ -94,7 +95,7 @@ enum RawPlan {
         source: (String, At),
         amount: Money,
         client_income: Money,
-        schedule: Schedule,
+        schedule: Option<Schedule>,
         remainder_first: bool,
         instalments: Vec<(Date, Money, At)>,
     },
@@ -131,14 +132,6 @@ enum RawPlan {
         scheme: Option<(String, At)>,
         source: Option<(String, At)>,
     },
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Schedule {
-    Unset,
-    Annual,
-    Quarterly,
-    Monthly,
 }
 
 /// A declaration's attribute lines, gathered until the next directive.
@@ -659,7 +652,7 @@ impl Loader {
                     source: name(2).expect("checked length"),
                     amount,
                     client_income: Money::ZERO,
-                    schedule: Schedule::Unset,
+                    schedule: None,
                     remainder_first: false,
                     instalments: Vec::new(),
                 }
@@ -809,11 +802,9 @@ impl Loader {
                 }
             }
             (Some(RawPlan::Contribution { schedule, .. }), "instalments") => {
-                *schedule = match words.get(1).map(|w| w.0) {
-                    Some("quarterly") => Schedule::Quarterly,
-                    Some("monthly") => Schedule::Monthly,
-                    Some("annual") => Schedule::Annual,
-                    _ => {
+                *schedule = match words.get(1).and_then(|w| Schedule::parse(w.0)) {
+                    Some(s) => Some(s),
+                    None => {
                         self.error_expected(
                             col(line_at, words[0].1),
                             "unknown instalment schedule",

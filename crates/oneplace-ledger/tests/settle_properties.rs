@@ -31,13 +31,12 @@ fn journal(p: &Pool) -> String {
             if i == 0 { "  host\n" } else { "" }
         ));
     }
-    for i in 0..3 {
-        t.push_str(&format!("source s{i} \"S{i}\"\n  from {}\n", PARTNERS[i]));
+    for (i, partner) in PARTNERS.iter().enumerate() {
+        t.push_str(&format!("source s{i} \"S{i}\"\n  from {partner}\n"));
     }
-    for i in 0..3 {
+    for (i, partner) in PARTNERS.iter().enumerate() {
         t.push_str(&format!(
-            "scheme k{i} \"K{i}\"\n  type t{i}\n  commissioner {} 100%\n  sources s{i}\n",
-            PARTNERS[i]
+            "scheme k{i} \"K{i}\"\n  type t{i}\n  commissioner {partner} 100%\n  sources s{i}\n"
         ));
     }
     t.push_str("scheme shared \"Shared\"\n  type t0\n  commissioner alpha 50% beta 50%\n  sources s0, s1\n");
@@ -52,10 +51,9 @@ fn journal(p: &Pool) -> String {
         "budget 2025/26 shared s0 {}\n",
         Money::from_pence(p.budgets[3])
     ));
-    for i in 0..3 {
+    for (i, partner) in PARTNERS.iter().enumerate() {
         t.push_str(&format!(
-            "2026-03-31 Spend  ; ref:k{i} partner:{}\n  expenditure:services  {}  scheme:k{i} source:s{i}\n  assets:bank\n",
-            PARTNERS[i],
+            "2026-03-31 Spend  ; ref:k{i} partner:{partner}\n  expenditure:services  {}  scheme:k{i} source:s{i}\n  assets:bank\n",
             Money::from_pence(p.spends[i])
         ));
     }

@@ -622,7 +622,7 @@ impl Loader {
                         continue;
                     };
                     let list = if !instalments.is_empty() {
-                        if schedule != Schedule::Unset {
+                        if schedule.is_some() {
                             self.error(at, "give `instalments` or `instalment` lines, not both");
                             continue;
                         }
@@ -648,7 +648,12 @@ impl Loader {
                             })
                             .collect()
                     } else {
-                        schedule_instalments(year, net, schedule, remainder_first)
+                        schedule_instalments(
+                            year,
+                            net,
+                            schedule.unwrap_or(Schedule::Annual),
+                            remainder_first,
+                        )
                     };
                     let location = self.location(at);
                     self.ledger.contributions.push(Contribution {
@@ -818,39 +823,4 @@ impl Loader {
             )
         })
     }
-}
-
-/// Equal instalments on the first of their months, the odd pence on the
-/// first or last.
-fn schedule_instalments(
-    year: FinancialYear,
-    amount: Money,
-    schedule: Schedule,
-    remainder_first: bool,
-) -> Vec<Instalment> {
-    let months: Vec<u8> = match schedule {
-        Schedule::Quarterly => vec![1, 4, 7, 10],
-        Schedule::Monthly => (1..=12).collect(),
-        Schedule::Annual | Schedule::Unset => vec![1],
-    };
-    let n = months.len() as i64;
-    let base = Money::from_pence(amount.pence() / n);
-    let remainder = amount - base * n;
-    months
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let period = oneplace_core::Period::new(year, *m).expect("months 1–12");
-            let extra =
-                if (remainder_first && i == 0) || (!remainder_first && i + 1 == months.len()) {
-                    remainder
-                } else {
-                    Money::ZERO
-                };
-            Instalment {
-                date: period.first_day(),
-                amount: base + extra,
-            }
-        })
-        .collect()
 }

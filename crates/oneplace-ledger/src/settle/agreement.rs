@@ -7,6 +7,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::model::{Id, Ledger};
+use crate::toml_input::{Checker, Value, parse_toml};
 
 type S<T> = Spanned<T>;
 
@@ -117,15 +118,6 @@ struct RawSettlement {
     sources: BTreeMap<S<String>, S<String>>,
 }
 
-/// Numbers or text (`"£100,000"`, `"60%"`).
-#[derive(Deserialize, Clone)]
-#[serde(untagged)]
-enum Value {
-    Int(i64),
-    Float(f64),
-    Text(String),
-}
-
 /// How a scheme's overspend is shared between partners.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -208,156 +200,11 @@ pub struct Agreement {
     pub sources: Vec<(Id, Id)>,
 }
 
-struct V<'a> {
-    at: &'a LineIndex,
-    ledger: &'a Ledger,
-    diags: Vec<Diagnostic>,
-}
-
-impl V<'_> {
-    fn error(
-        &mut self,
-        span: std::ops::Range<usize>,
-        message: impl Into<String>,
-        expected: impl Into<String>,
-    ) {
-        let d = Diagnostic::new(self.at.location(span.start), message).expected(expected);
-        self.diags.push(d);
-    }
-
-    fn partner(&mut self, s: &S<String>) -> Option<Id> {
-        let found = self.ledger.partner(s.get_ref());
-        if found.is_none() {
-            let ids: Vec<&str> = self.ledger.partners.iter().map(|p| p.id.as_str()).collect();
-            self.error(
-                s.span(),
-                format!("unknown partner '{}'", s.get_ref()),
-                format!("a partner of the ledger: {}", ids.join(", ")),
-            );
-        }
-        found
-    }
-
-    fn scheme(&mut self, s: &S<String>) -> Option<Id> {
-        let found = self.ledger.scheme(s.get_ref());
-        if found.is_none() {
-            let ids: Vec<&str> = self.ledger.schemes.iter().map(|p| p.id.as_str()).collect();
-            self.error(
-                s.span(),
-                format!("unknown scheme '{}'", s.get_ref()),
-                format!("a scheme of the ledger: {}", ids.join(", ")),
-            );
-        }
-        found
-    }
-
-    fn source(&mut self, s: &S<String>) -> Option<Id> {
-        let found = self.ledger.source(s.get_ref());
-        if found.is_none() {
-            let ids: Vec<&str> = self.ledger.sources.iter().map(|p| p.id.as_str()).collect();
-            self.error(
-                s.span(),
-                format!("unknown funding source '{}'", s.get_ref()),
-                format!("a source of the ledger: {}", ids.join(", ")),
-            );
-        }
-        found
-    }
-
-    fn money(&mut self, v: &S<Value>, what: &str) -> Option<Money> {
-        let r = match v.get_ref() {
-            Value::Int(i) => Ok(Money::from_pounds(*i)),
-            Value::Float(f) => Ok(Money::from_pounds_rounded(*f)),
-            Value::Text(t) => Money::parse(t).map_err(|e| e.to_string()),
-        };
-        match r {
-            Ok(m) if !m.is_negative() => Some(m),
-            Ok(m) => {
-                self.error(
-                    v.span(),
-                    format!("{what} is {m}"),
-                    "an amount of zero or more",
-                );
-                None
-            }
-            Err(e) => {
-                self.error(
-                    v.span(),
-                    format!("{what}: {e}"),
-                    "an amount such as \"£100,000\"",
-                );
-                None
-            }
-        }
-    }
-
-    /// A percentage as basis points.
-    fn percent(&mut self, v: &S<Value>, what: &str) -> Option<u32> {
-        let r = match v.get_ref() {
-            Value::Int(i) => Some(*i as f64 / 100.0),
-            Value::Float(f) => Some(*f),
-            Value::Text(t) => oneplace_core::parse_rate(t).ok(),
-        };
-        match r {
-            Some(x) if (0.0..=1.0).contains(&x) => Some((x * 10_000.0).round() as u32),
-            _ => {
-                self.error(
-                    v.span(),
-                    format!("{what} is not a percentage from 0% to 100%"),
-                    "a percentage such as \"60%\"",
-                );
-                None
-            }
-        }
-    }
-
-    /// Partner shares that must sum to 100%.
-    fn shares(
-        &mut self,
-        map: &S<BTreeMap<S<String>, S<Value>>>,
-        what: &str,
-    ) -> Option<Vec<(Id, u32)>> {
-        let mut out = Vec::new();
-        let mut total = 0;
-        let mut ok = true;
-        for (p, v) in map.get_ref() {
-            match (self.partner(p), self.percent(v, what)) {
-                (Some(p), Some(bp)) => {
-                    total += bp;
-                    out.push((p, bp));
-                }
-                _ => ok = false,
-            }
-        }
-        if ok && total != 10_000 {
-            self.error(
-                map.span(),
-                format!("the {what} add up to {}%", f64::from(total) / 100.0),
-                "shares that add up to 100%",
-            );
-            return None;
-        }
-        ok.then_some(out)
-    }
-}
-
 /// Parses and validates an agreement against the ledger it settles.
 pub fn parse_agreement(name: &str, text: &str, ledger: &Ledger) -> Result<Agreement, InputError> {
     let index = LineIndex::new(name, text);
-    let raw: Raw = toml::from_str(text).map_err(|e| {
-        let location = e
-            .span()
-            .map_or_else(|| index.whole(), |s| index.location(s.start));
-        InputError::one(Diagnostic::new(
-            location,
-            e.message().split_whitespace().collect::<Vec<_>>().join(" "),
-        ))
-    })?;
-    let mut v = V {
-        at: &index,
-        ledger,
-        diags: Vec::new(),
-    };
+    let raw: Raw = parse_toml(&index, text)?;
+    let mut v = Checker::new(&index, ledger);
     let Some(header) = &raw.agreement else {
         return Err(InputError::one(Diagnostic::new(
             index.whole(),
