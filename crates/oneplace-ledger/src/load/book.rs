@@ -538,6 +538,9 @@ impl Loader {
 
     fn plans_and_assertions(&mut self) {
         let plans = std::mem::take(&mut self.plans);
+        // Assertions are checked together after the loop, in one pass over
+        // the postings in date order.
+        let mut to_check: Vec<(usize, At)> = Vec::new();
         for plan in plans {
             match plan {
                 RawPlan::Budget {
@@ -792,14 +795,7 @@ impl Loader {
                         },
                         None => NONE,
                     };
-                    let actual = crate::balances::balance_at(&self.ledger, &account, date, p, s, f);
-                    if actual != amount {
-                        self.error_expected(
-                            at,
-                            format!("balance assertion failed: {account} is {actual} at the end of {date}, not {amount} (a difference of {})", actual - amount),
-                            format!("{actual}"),
-                        );
-                    }
+                    to_check.push((self.ledger.assertions.len(), at));
                     self.ledger.assertions.push(BalanceAssertion {
                         date,
                         account,
@@ -809,6 +805,62 @@ impl Loader {
                         source: f,
                     });
                 }
+            }
+        }
+        self.check_assertions(&to_check);
+    }
+
+    /// Checks balance assertions in one sweep: postings are added, in date
+    /// order, to running balances by (account, partner, scheme, source)
+    /// until each assertion's date, and the assertion sums the balances
+    /// that match it. The cost is postings + assertions × balances kept,
+    /// not postings × assertions.
+    fn check_assertions(&mut self, to_check: &[(usize, At)]) {
+        if to_check.is_empty() {
+            return;
+        }
+        let mut pending: Vec<(usize, At)> = to_check.to_vec();
+        pending.sort_by_key(|(i, _)| self.ledger.assertions[*i].date);
+        let mut order: Vec<u32> = (0..self.ledger.transactions.len() as u32).collect();
+        order.sort_by_key(|t| self.ledger.transactions[*t as usize].date);
+        let mut running: FxHashMap<(Id, Id, Id, Id), Money> = FxHashMap::default();
+        let mut next = 0;
+        for (i, at) in pending {
+            let a = &self.ledger.assertions[i];
+            while next < order.len()
+                && self.ledger.transactions[order[next] as usize].date <= a.date
+            {
+                let t = &self.ledger.transactions[order[next] as usize];
+                for p in self.ledger.postings_of(t) {
+                    *running
+                        .entry((p.account, p.partner, p.scheme, p.source))
+                        .or_default() += p.amount;
+                }
+                next += 1;
+            }
+            let under: Vec<bool> = self
+                .ledger
+                .accounts
+                .iter()
+                .map(|acc| crate::balances::is_under(&acc.name, &a.account))
+                .collect();
+            let actual: Money = running
+                .iter()
+                .filter(|((account, partner, scheme, source), _)| {
+                    under[*account as usize]
+                        && (a.partner == NONE || *partner == a.partner)
+                        && (a.scheme == NONE || *scheme == a.scheme)
+                        && (a.source == NONE || *source == a.source)
+                })
+                .map(|(_, m)| *m)
+                .sum();
+            if actual != a.amount {
+                let (account, date, amount) = (a.account.clone(), a.date, a.amount);
+                self.error_expected(
+                    at,
+                    format!("balance assertion failed: {account} is {actual} at the end of {date}, not {amount} (a difference of {})", actual - amount),
+                    format!("{actual}"),
+                );
             }
         }
     }
