@@ -1,0 +1,1 @@
+//! The shared public estate: every partner's property in one register.
