@@ -1,0 +1,1 @@
+//! The reform deal between a place and central government.
