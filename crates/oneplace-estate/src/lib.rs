@@ -24,12 +24,17 @@
 //! Like the other engine crates it reads text and bytes handed to it and
 //! returns values; the command line reads and writes files.
 
+pub mod analysis;
+pub mod document;
 pub mod extract;
 pub mod geo;
 pub mod import;
+pub mod map;
 pub mod mapping;
 pub mod model;
+pub mod options;
 pub mod place;
+pub mod programme;
 pub mod record;
 pub mod register;
 mod toml_input;
