@@ -5,6 +5,7 @@
 
 mod appraise_cmd;
 mod charts;
+mod estate_cmd;
 mod ledger_cmd;
 mod output;
 mod pool_cmd;
@@ -33,6 +34,13 @@ enum Command {
     ///
     /// With no MODEL, appraises the bundled family-support example.
     Appraise(appraise_cmd::Args),
+    /// The shared public estate: import partners' property extracts into
+    /// one register, report on it (costs, utilisation, co-location, the
+    /// programme, a map), appraise asset options.
+    Estate {
+        #[command(subcommand)]
+        command: estate_cmd::Command,
+    },
     /// The pooled-fund ledger: check journals and report from them.
     Ledger {
         #[command(subcommand)]
@@ -140,6 +148,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Appraise(args) => appraise_cmd::run(args),
+        Command::Estate { command } => estate_cmd::run(command),
         Command::Ledger { command } => ledger_cmd::run(command),
         Command::Pool { command } => pool_cmd::run(command),
         Command::Synth {
