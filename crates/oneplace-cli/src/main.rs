@@ -5,6 +5,7 @@
 
 mod appraise_cmd;
 mod charts;
+mod deal_cmd;
 mod estate_cmd;
 mod ledger_cmd;
 mod output;
@@ -34,6 +35,11 @@ enum Command {
     ///
     /// With no MODEL, appraises the bundled family-support example.
     Appraise(appraise_cmd::Args),
+    /// The reform deal: check its evidence, write its document, balance it.
+    Deal {
+        #[command(subcommand)]
+        command: deal_cmd::Command,
+    },
     /// The shared public estate: import partners' property extracts into
     /// one register, report on it (costs, utilisation, co-location, the
     /// programme, a map), appraise asset options.
@@ -148,6 +154,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Appraise(args) => appraise_cmd::run(args),
+        Command::Deal { command } => deal_cmd::run(command),
         Command::Estate { command } => estate_cmd::run(command),
         Command::Ledger { command } => ledger_cmd::run(command),
         Command::Pool { command } => pool_cmd::run(command),

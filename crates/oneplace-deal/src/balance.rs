@@ -602,3 +602,38 @@ fn whole_share(
 pub fn percent2(x: f64) -> String {
     format!("{:.2}%", x * 100.0)
 }
+
+/// The balance as JSON: pounds to the penny; shares, the whole-share range
+/// and discount factors to six decimals.
+pub fn to_json(b: &Balance) -> serde_json::Value {
+    let mut value = serde_json::to_value(b).expect("a balance serialises");
+    round(&mut value, None);
+    value
+}
+
+fn round(value: &mut serde_json::Value, key: Option<&str>) {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            let fine = key.is_some_and(|k| {
+                matches!(k, "share" | "discount_factor" | "min" | "max" | "recipients") || k.ends_with("share")
+            });
+            let scale = if fine { 1e6 } else { 100.0 };
+            let x = n.as_f64().unwrap_or_default();
+            let r = (x * scale).round() / scale;
+            if let Some(r) = serde_json::Number::from_f64(if r == 0.0 { 0.0 } else { r }) {
+                *n = r;
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                round(item, key);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                round(v, Some(k));
+            }
+        }
+        _ => {}
+    }
+}
