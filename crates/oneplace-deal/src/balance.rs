@@ -541,7 +541,9 @@ fn whole_share(
             })
             .collect()
     };
-    let whole = |nets: &[f64], i: usize| nets[i] >= -0.005;
+    // Whole means not a penny short; the boundary is found to within a
+    // millionth of a pound, so the share quoted really is enough.
+    let whole = |nets: &[f64], i: usize| nets[i] >= -1e-6;
     let at_zero = net_at(0.0);
     let at_one = net_at(1.0);
     let mut reasons = Vec::new();

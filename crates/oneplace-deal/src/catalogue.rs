@@ -459,7 +459,7 @@ mod tests {
                     [[ask]]\nid = \"money\"\nbarriers = []\nmin_tier = 1\n\
                     [[ask]]\nid = \"data\"\nbarriers = [\"nope\"]\nmin_tier = 3\n";
         let e = parse_catalogue("c.toml", text).unwrap_err().to_string();
-        assert!(e.contains("c.toml:19:12: ask 'money' tackles no barrier"), "{e}");
+        assert!(e.contains("c.toml:18:12: ask 'money' tackles no barrier"), "{e}");
         assert!(e.contains("c.toml:22:13: unknown barrier 'nope'"), "{e}");
         assert!(e.contains("c.toml:23:12: ask 'data' has min_tier 3"), "{e}");
     }

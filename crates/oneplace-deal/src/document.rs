@@ -511,7 +511,8 @@ pub fn balance_section(deal: &Deal, b: &Balance) -> Section {
 fn balance_part(deal: &Deal, b: &Balance) -> Part {
     let chart = PaysBenefits {
         title: format!("{}: what each party gives and gets (PV)", deal.name),
-        agencies: b.parties.iter().map(|p| p.name.clone()).collect(),
+        // Ids: the names are too long for the axis (the table has them).
+        agencies: b.parties.iter().map(|p| p.party.clone()).collect(),
         cost: b.parties.iter().map(|p| p.gives).collect(),
         benefit: b.parties.iter().map(|p| p.gets).collect(),
     };

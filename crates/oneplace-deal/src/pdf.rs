@@ -225,7 +225,7 @@ impl<'a> Writer<'a> {
 
     fn heading(&mut self, text: &str) {
         // Keep a heading with at least a few lines of what follows.
-        self.room(80.0);
+        self.room(120.0);
         self.y += 10.0;
         self.paragraph(text, 14.0, true, ACCENT, 2.0);
         let y = self.y;
