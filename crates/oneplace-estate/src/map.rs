@@ -25,11 +25,11 @@ use crate::model::{Place, Register, Site, Vocabulary};
 use crate::record::trimmed;
 
 const WIDTH: f64 = 820.0;
-const HEIGHT: f64 = 640.0;
+const HEIGHT: f64 = 650.0;
 const LEFT: f64 = 72.0;
 const TOP: f64 = 56.0;
 const RIGHT: f64 = 250.0;
-const BOTTOM: f64 = 48.0;
+const BOTTOM: f64 = 58.0;
 const MARKER: f64 = 6.5;
 
 /// Marker colours, one per partner in the place file's order (then again
@@ -482,12 +482,25 @@ pub fn map_svg(place: &Place, register: &Register, links: &[CoLocation], within_
         n(ny + 30.0)
     );
 
-    // Co-location candidates under the markers.
+    // Where each marker goes: its own position, or spread round a ring
+    // when markers would overlap (sites in the same town), with a leader
+    // line to the true position.
+    let truth: Vec<(f64, f64)> = sites
+        .iter()
+        .map(|s| (p.x(s.location.lon), p.y(s.location.lat)))
+        .collect();
+    let placed = spread(&truth, MARKER);
+    let at =
+        |id: &crate::model::SiteId| sites.iter().position(|s| s.id() == *id).map(|i| placed[i]);
+
+    // Co-location candidates under the markers, joining the markers.
     if !links.is_empty() {
         out.push_str(r##"<g class="co-location" stroke="#666666" stroke-width="1.5" stroke-dasharray="4 3">"##);
         out.push('\n');
         for l in links {
-            let (Some(a), Some(b)) = (register.get(&l.a), register.get(&l.b)) else {
+            let (Some(a), Some(b), Some(pa), Some(pb)) =
+                (register.get(&l.a), register.get(&l.b), at(&l.a), at(&l.b))
+            else {
                 continue;
             };
             let _ = writeln!(
@@ -496,10 +509,33 @@ pub fn map_svg(place: &Place, register: &Register, links: &[CoLocation], within_
                 escape(&a.name),
                 escape(&b.name),
                 trimmed(l.distance_km, 2),
-                n(p.x(a.location.lon)),
-                n(p.y(a.location.lat)),
-                n(p.x(b.location.lon)),
-                n(p.y(b.location.lat))
+                n(pa.0),
+                n(pa.1),
+                n(pb.0),
+                n(pb.1)
+            );
+        }
+        out.push_str("</g>\n");
+    }
+
+    // Leader lines from moved markers to where the sites are.
+    let moved: Vec<usize> = (0..sites.len())
+        .filter(|&i| placed[i] != truth[i])
+        .collect();
+    if !moved.is_empty() {
+        out.push_str(r##"<g class="leaders" stroke="#888888" stroke-width="0.8" fill="#222222">"##);
+        out.push('\n');
+        for i in moved {
+            let ((tx, ty), (mx, my)) = (truth[i], placed[i]);
+            let _ = writeln!(
+                out,
+                r#"<line x1="{}" y1="{}" x2="{}" y2="{}"/><circle cx="{}" cy="{}" r="1.5" stroke="none"/>"#,
+                n(tx),
+                n(ty),
+                n(mx),
+                n(my),
+                n(tx),
+                n(ty)
             );
         }
         out.push_str("</g>\n");
@@ -512,19 +548,17 @@ pub fn map_svg(place: &Place, register: &Register, links: &[CoLocation], within_
             r#"<g class="partner" data-partner="{}">"#,
             escape(&partner.id)
         );
-        for s in sites.iter().filter(|s| s.partner == partner.id) {
+        for (k, s) in sites
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.partner == partner.id)
+        {
             let _ = write!(
                 out,
                 r#"<g class="site"><title>{}</title>"#,
                 escape(&site_title(place, s))
             );
-            marker(
-                &mut out,
-                i,
-                p.x(s.location.lon),
-                p.y(s.location.lat),
-                MARKER,
-            );
+            marker(&mut out, i, placed[k].0, placed[k].1, MARKER);
             out.push_str("</g>\n");
         }
         out.push_str("</g>\n");
@@ -582,12 +616,89 @@ pub fn map_svg(place: &Place, register: &Register, links: &[CoLocation], within_
     }
     let _ = writeln!(
         out,
-        r##"<text x="{}" y="{}" font-size="10" fill="#444444">WGS84 latitude and longitude; equirectangular projection</text>"##,
-        n(lx - 8.0),
-        n(y1 + 34.0)
+        r##"<text x="{}" y="{}" font-size="10" fill="#444444">WGS84 latitude and longitude, equirectangular projection. Sites closer than a marker are spread round a ring, with a line to where each is.</text>"##,
+        n(x0),
+        n(y1 + 38.0)
     );
     out.push_str("</g>\n</svg>\n");
     out
+}
+
+/// Marker positions with no two markers overlapping: markers closer than
+/// a marker's width are gathered into groups and set evenly round a ring
+/// about the group's centre, in the order of their bearings from it (so
+/// the arrangement keeps its shape); groups whose rings touch are merged
+/// and laid out again. Deterministic: the same points give the same
+/// layout.
+fn spread(points: &[(f64, f64)], r: f64) -> Vec<(f64, f64)> {
+    let gap = 2.4 * r;
+    let n = points.len();
+    // Each point's group, by union-find over close pairs.
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let close = |a: (f64, f64), b: (f64, f64), d: f64| (a.0 - b.0).hypot(a.1 - b.1) < d;
+    for i in 0..n {
+        for j in i + 1..n {
+            if close(points[i], points[j], gap) {
+                let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    let mut placed = points.to_vec();
+    // Lay the groups out until no two rings touch (each round merges at
+    // least two groups, so this ends).
+    loop {
+        let mut groups: std::collections::BTreeMap<usize, Vec<usize>> =
+            std::collections::BTreeMap::new();
+        for i in 0..n {
+            let g = root(&mut parent, i);
+            groups.entry(g).or_default().push(i);
+        }
+        let mut rings: Vec<(usize, (f64, f64), f64)> = Vec::new();
+        for (g, members) in &groups {
+            let k = members.len();
+            let cx = members.iter().map(|&i| points[i].0).sum::<f64>() / k as f64;
+            let cy = members.iter().map(|&i| points[i].1).sum::<f64>() / k as f64;
+            if k == 1 {
+                placed[members[0]] = points[members[0]];
+                rings.push((*g, (cx, cy), r));
+                continue;
+            }
+            let radius = (gap * k as f64 / std::f64::consts::TAU).max(gap);
+            let mut order = members.clone();
+            let bearing = |i: usize| (points[i].1 - cy).atan2(points[i].0 - cx);
+            order.sort_by(|&a, &b| bearing(a).total_cmp(&bearing(b)).then(a.cmp(&b)));
+            for (slot, &i) in order.iter().enumerate() {
+                let angle =
+                    -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * slot as f64 / k as f64;
+                placed[i] = (cx + radius * angle.cos(), cy + radius * angle.sin());
+            }
+            rings.push((*g, (cx, cy), radius + r));
+        }
+        let mut merged = false;
+        for a in 0..rings.len() {
+            for b in a + 1..rings.len() {
+                let ((ga, ca, ra), (gb, cb, rb)) = (rings[a], rings[b]);
+                if close(ca, cb, ra + rb + r * 0.5) {
+                    let (x, y) = (root(&mut parent, ga), root(&mut parent, gb));
+                    if x != y {
+                        parent[x.max(y)] = x.min(y);
+                        merged = true;
+                    }
+                }
+            }
+        }
+        if !merged {
+            return placed;
+        }
+    }
 }
 
 /// Words in lines of at most `width` characters (a longer word has a line
