@@ -109,6 +109,11 @@ fn check(path: &Path, refresh: bool) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `1 ledger`, `2 ledgers`.
+fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
 /// What `deal check` says of a sound deal.
 fn summary(d: &LoadedDeal) -> String {
     let deal = &d.deal;
@@ -122,15 +127,20 @@ fn summary(d: &LoadedDeal) -> String {
         deal.offers.len()
     );
     out.push_str(&format!(
-        "evidence: {} links to {} appraisals, {} ledgers and {} measurements, {} pinned, none stale\n",
-        d.figures.len(),
-        deal.appraisals.len(),
-        deal.ledgers.len(),
-        deal.measurements.len(),
-        pinned
+        "evidence: {} to {}, {} and {}, {pinned} pinned, none stale\n",
+        count(d.figures.len(), "link"),
+        count(deal.appraisals.len(), "appraisal"),
+        count(deal.ledgers.len(), "ledger"),
+        count(deal.measurements.len(), "measurement"),
     ));
     for f in &d.figures {
-        out.push_str(&format!("  {} = {} ({} {})\n", f.link, f.shown, f.files.join(", "), f.figure));
+        out.push_str(&format!(
+            "  {} = {} ({} {})\n",
+            f.link,
+            f.shown,
+            f.files.join(", "),
+            f.figure
+        ));
     }
     if let Some(r) = &d.readiness {
         out.push_str(&format!(
@@ -191,7 +201,10 @@ fn doc_format(out: Option<&Path>, format: Option<DocFormat>) -> Result<DocFormat
 
 fn build(path: &Path, out: Option<&Path>, format: Option<DocFormat>) -> Result<(), Failure> {
     let format = doc_format(out, format)?;
-    if format == DocFormat::Pdf && out.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+    if format == DocFormat::Pdf
+        && out.is_none()
+        && std::io::IsTerminal::is_terminal(&std::io::stdout())
+    {
         return Err(Failure::Usage(
             "a PDF is binary: give --out FILE.pdf (or redirect standard output)".into(),
         ));
@@ -218,14 +231,20 @@ fn build(path: &Path, out: Option<&Path>, format: Option<DocFormat>) -> Result<(
     Ok(())
 }
 
-fn balance(path: &Path, format: Format, out: Option<&Path>, table: Option<&str>) -> Result<(), Failure> {
+fn balance(
+    path: &Path,
+    format: Format,
+    out: Option<&Path>,
+    table: Option<&str>,
+) -> Result<(), Failure> {
     check_binary_destination(format, out)?;
     let d = load(path, Stale::Refuse)?;
     let b: &deal_balance::Balance = &d.balance;
     let bytes = if format == Format::Json {
         if table.is_some() {
             return Err(Failure::Usage(
-                "--table selects a table of the table, csv or xlsx output; JSON has every table".into(),
+                "--table selects a table of the table, csv or xlsx output; JSON has every table"
+                    .into(),
             ));
         }
         json_bytes(&oneplace_deal::balance::to_json(b))

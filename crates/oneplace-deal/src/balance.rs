@@ -220,11 +220,7 @@ pub fn balance(deal: &Deal, sources: &Sources, data: &ReferenceData) -> Result<B
         .filter_map(|a| sources.appraisal(&a.id))
         .collect();
     // The balance runs from the earliest year anything happens to the last.
-    fn span(
-        range: &mut Option<(FinancialYear, FinancialYear)>,
-        from: FinancialYear,
-        years: usize,
-    ) {
+    fn span(range: &mut Option<(FinancialYear, FinancialYear)>, from: FinancialYear, years: usize) {
         let last = from.offset(years as i32 - 1);
         *range = Some(match *range {
             Some((f, e)) => (f.min(from), e.max(last)),
@@ -233,7 +229,11 @@ pub fn balance(deal: &Deal, sources: &Sources, data: &ReferenceData) -> Result<B
     }
     let mut range = None;
     for a in &counted {
-        span(&mut range, a.appraisal.first_year, a.appraisal.years_appraised);
+        span(
+            &mut range,
+            a.appraisal.first_year,
+            a.appraisal.years_appraised,
+        );
     }
     for i in &deal.terms.investments {
         span(&mut range, i.year, 1);
@@ -259,7 +259,11 @@ pub fn balance(deal: &Deal, sources: &Sources, data: &ReferenceData) -> Result<B
         .partners
         .iter()
         .map(|p| (p.id.as_str(), Side::Local))
-        .chain(deal.counterparties.iter().map(|p| (p.id.as_str(), Side::Central)))
+        .chain(
+            deal.counterparties
+                .iter()
+                .map(|p| (p.id.as_str(), Side::Central)),
+        )
         .collect();
     let at = |id: &str| ids.iter().position(|(p, _)| *p == id);
     let mut streams: Vec<PartyStreams> = ids
@@ -299,7 +303,9 @@ pub fn balance(deal: &Deal, sources: &Sources, data: &ReferenceData) -> Result<B
     }
 
     // How money paid to the place is shared between partners.
-    let local: Vec<usize> = (0..ids.len()).filter(|&i| ids[i].1 == Side::Local).collect();
+    let local: Vec<usize> = (0..ids.len())
+        .filter(|&i| ids[i].1 == Side::Local)
+        .collect();
     let (recipients, recipients_basis): (Vec<(String, f64)>, String) =
         if !deal.terms.recipients.is_empty() {
             (
@@ -307,7 +313,10 @@ pub fn balance(deal: &Deal, sources: &Sources, data: &ReferenceData) -> Result<B
                 "as the terms set out".to_string(),
             )
         } else {
-            let costs: Vec<f64> = local.iter().map(|&i| pv(&streams[i].cost).max(0.0)).collect();
+            let costs: Vec<f64> = local
+                .iter()
+                .map(|&i| pv(&streams[i].cost).max(0.0))
+                .collect();
             let total: f64 = costs.iter().sum();
             if total > 0.0 {
                 (
@@ -329,7 +338,12 @@ pub fn balance(deal: &Deal, sources: &Sources, data: &ReferenceData) -> Result<B
                 )
             }
         };
-    let share_of = |p: &str| recipients.iter().find(|(r, _)| r == p).map_or(0.0, |(_, s)| *s);
+    let share_of = |p: &str| {
+        recipients
+            .iter()
+            .find(|(r, _)| r == p)
+            .map_or(0.0, |(_, s)| *s)
+    };
 
     let term_results = |shares: &dyn Fn(&ShareTerm) -> f64| -> Vec<TermResult> {
         deal.terms
@@ -431,9 +445,21 @@ pub fn balance(deal: &Deal, sources: &Sources, data: &ReferenceData) -> Result<B
         .map(|p| p.party.clone())
         .collect();
 
-    let whole = whole_share(deal, &parties, &terms, &|s| {
-        term_results(&|t| if t.kind == ShareKind::GainShare { s } else { t.share })
-    }, &share_of);
+    let whole = whole_share(
+        deal,
+        &parties,
+        &terms,
+        &|s| {
+            term_results(&|t| {
+                if t.kind == ShareKind::GainShare {
+                    s
+                } else {
+                    t.share
+                }
+            })
+        },
+        &share_of,
+    );
 
     Ok(Balance {
         first_year,
@@ -521,9 +547,17 @@ fn whole_share(
     }
     // Each party's net position as a function of the gain-share.
     let net_at = |s: f64| -> Vec<f64> {
-        let now: f64 = terms.iter().filter(|t| t.kind == ShareKind::GainShare).map(|t| t.pv).sum();
+        let now: f64 = terms
+            .iter()
+            .filter(|t| t.kind == ShareKind::GainShare)
+            .map(|t| t.pv)
+            .sum();
         let results = with_share(s);
-        let total: f64 = results.iter().filter(|t| t.kind == ShareKind::GainShare).map(|t| t.pv).sum();
+        let total: f64 = results
+            .iter()
+            .filter(|t| t.kind == ShareKind::GainShare)
+            .map(|t| t.pv)
+            .sum();
         parties
             .iter()
             .map(|p| {
@@ -617,7 +651,10 @@ fn round(value: &mut serde_json::Value, key: Option<&str>) {
     match value {
         serde_json::Value::Number(n) if n.is_f64() => {
             let fine = key.is_some_and(|k| {
-                matches!(k, "share" | "discount_factor" | "min" | "max" | "recipients") || k.ends_with("share")
+                matches!(
+                    k,
+                    "share" | "discount_factor" | "min" | "max" | "recipients"
+                ) || k.ends_with("share")
             });
             let scale = if fine { 1e6 } else { 100.0 };
             let x = n.as_f64().unwrap_or_default();

@@ -383,7 +383,12 @@ pub fn parse_catalogue(file: &str, text: &str) -> Result<Catalogue, InputError> 
         asks.push(CatalogueAsk {
             name: text_or(&mut c, &r.name, &id, "the name"),
             description: text_or(&mut c, &r.description, "", "the description"),
-            barriers: r.barriers.get_ref().iter().map(|b| b.get_ref().clone()).collect(),
+            barriers: r
+                .barriers
+                .get_ref()
+                .iter()
+                .map(|b| b.get_ref().clone())
+                .collect(),
             min_tier: min_tier.clamp(1, 255) as u8,
             id,
         });
@@ -410,7 +415,12 @@ pub fn parse_catalogue(file: &str, text: &str) -> Result<Catalogue, InputError> 
         offers.push(CatalogueOffer {
             name: text_or(&mut c, &r.name, &id, "the name"),
             description: text_or(&mut c, &r.description, "", "the description"),
-            enablers: r.enablers.get_ref().iter().map(|e| e.get_ref().clone()).collect(),
+            enablers: r
+                .enablers
+                .get_ref()
+                .iter()
+                .map(|e| e.get_ref().clone())
+                .collect(),
             id,
         });
     }
@@ -459,7 +469,10 @@ mod tests {
                     [[ask]]\nid = \"money\"\nbarriers = []\nmin_tier = 1\n\
                     [[ask]]\nid = \"data\"\nbarriers = [\"nope\"]\nmin_tier = 3\n";
         let e = parse_catalogue("c.toml", text).unwrap_err().to_string();
-        assert!(e.contains("c.toml:18:12: ask 'money' tackles no barrier"), "{e}");
+        assert!(
+            e.contains("c.toml:18:12: ask 'money' tackles no barrier"),
+            "{e}"
+        );
         assert!(e.contains("c.toml:22:13: unknown barrier 'nope'"), "{e}");
         assert!(e.contains("c.toml:23:12: ask 'data' has min_tier 3"), "{e}");
     }

@@ -671,14 +671,20 @@ impl Reader<'_> {
     }
 
     fn list(&self, kind: &'static str) -> String {
-        let mut ids: Vec<&String> = self.ids.get(kind).map_or(Vec::new(), |s| s.iter().collect());
+        let mut ids: Vec<&String> = self
+            .ids
+            .get(kind)
+            .map_or(Vec::new(), |s| s.iter().collect());
         ids.sort();
         if ids.is_empty() {
             format!("a {kind} declared in the deal (there are none)")
         } else {
             format!(
                 "a {kind} of the deal: {}",
-                ids.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                ids.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         }
     }
@@ -756,7 +762,10 @@ impl Reader<'_> {
         let name = self.c.text(&h.name, "the deal's name").unwrap_or_default();
         let place = self.c.text(&h.place, "the place").unwrap_or_default();
         let date = h.date.as_ref().and_then(|d| self.c.text(d, "the date"));
-        let summary = h.summary.as_ref().and_then(|s| self.c.text(s, "the summary"));
+        let summary = h
+            .summary
+            .as_ref()
+            .and_then(|s| self.c.text(s, "the summary"));
 
         let parties = |r: &mut Self, list: &[S<RawParty>], kind: &'static str| {
             list.iter()
@@ -825,12 +834,23 @@ impl Reader<'_> {
                 let l = l.get_ref();
                 let id = self.declare(&l.id, "source")?;
                 if l.journals.get_ref().is_empty() {
-                    self.c.error(l.journals.span(), "the ledger lists no journals");
+                    self.c
+                        .error(l.journals.span(), "the ledger lists no journals");
                 }
                 Some(LedgerSource {
                     id,
-                    journals: l.journals.get_ref().iter().map(|j| j.get_ref().clone()).collect(),
-                    journal_locations: l.journals.get_ref().iter().map(|j| self.loc(j.span())).collect(),
+                    journals: l
+                        .journals
+                        .get_ref()
+                        .iter()
+                        .map(|j| j.get_ref().clone())
+                        .collect(),
+                    journal_locations: l
+                        .journals
+                        .get_ref()
+                        .iter()
+                        .map(|j| self.loc(j.span()))
+                        .collect(),
                     location: loc,
                 })
             })
@@ -854,7 +874,11 @@ impl Reader<'_> {
             .iter()
             .map(|a| (a.id.as_str(), SourceKind::Appraisal))
             .chain(ledgers.iter().map(|l| (l.id.as_str(), SourceKind::Ledger)))
-            .chain(measurements.iter().map(|m| (m.id.as_str(), SourceKind::Measurement)))
+            .chain(
+                measurements
+                    .iter()
+                    .map(|m| (m.id.as_str(), SourceKind::Measurement)),
+            )
             .collect();
 
         // Evidence ids first, so texts may quote links declared after them.
@@ -897,7 +921,10 @@ impl Reader<'_> {
                         .and_then(|u| self.c.text(u, "the unit"))
                         .unwrap_or_default(),
                     direction,
-                    baseline: m.baseline.as_ref().and_then(|b| self.c.number(b, "the baseline")),
+                    baseline: m
+                        .baseline
+                        .as_ref()
+                        .and_then(|b| self.c.number(b, "the baseline")),
                     current: m.current.as_ref().and_then(|c| self.refer(c, "evidence")),
                     id,
                 })
@@ -905,7 +932,13 @@ impl Reader<'_> {
             .collect::<Vec<_>>();
 
         let terms = match &raw.terms {
-            Some(t) => self.terms(t.get_ref()),
+            Some(t) => {
+                let mut terms = self.terms(t.get_ref());
+                // In the deal's order of partners, not the file's order of keys.
+                let at = |p: &str| partners.iter().position(|x| x.id == p);
+                terms.recipients.sort_by_key(|(p, _)| at(p));
+                terms
+            }
             None => Terms {
                 discount_schedule: "standard".into(),
                 ..Terms::default()
@@ -917,7 +950,8 @@ impl Reader<'_> {
         let readiness = raw.readiness.as_ref().map(|r| {
             let r = r.get_ref();
             if r.responses.get_ref().is_empty() {
-                self.c.error(r.responses.span(), "readiness lists no response files");
+                self.c
+                    .error(r.responses.span(), "readiness lists no response files");
             }
             let disagreement = match &r.disagreement {
                 Some(d) => match self.c.number(d, "the disagreement threshold") {
@@ -935,8 +969,18 @@ impl Reader<'_> {
                 None => 2.0,
             };
             ReadinessSpec {
-                responses: r.responses.get_ref().iter().map(|s| s.get_ref().clone()).collect(),
-                response_locations: r.responses.get_ref().iter().map(|s| self.loc(s.span())).collect(),
+                responses: r
+                    .responses
+                    .get_ref()
+                    .iter()
+                    .map(|s| s.get_ref().clone())
+                    .collect(),
+                response_locations: r
+                    .responses
+                    .get_ref()
+                    .iter()
+                    .map(|s| self.loc(s.span()))
+                    .collect(),
                 disagreement,
             }
         });
@@ -980,7 +1024,10 @@ impl Reader<'_> {
                     if ids.is_empty() {
                         " (the deal declares none)".to_string()
                     } else {
-                        format!(": {}", ids.iter().map(|s| **s).collect::<Vec<_>>().join(", "))
+                        format!(
+                            ": {}",
+                            ids.iter().map(|s| **s).collect::<Vec<_>>().join(", ")
+                        )
                     }
                 ),
             );
@@ -988,7 +1035,8 @@ impl Reader<'_> {
         };
         let figure = r.figure.get_ref().trim().to_string();
         if figure.is_empty() {
-            self.c.error(r.figure.span(), format!("evidence '{id}' names no figure"));
+            self.c
+                .error(r.figure.span(), format!("evidence '{id}' names no figure"));
         }
         let report = match (&r.report, kind) {
             (Some(s), SourceKind::Ledger) => {
@@ -1024,7 +1072,10 @@ impl Reader<'_> {
         if let (Some(p), k) = (&r.period, kind)
             && k != SourceKind::Ledger
         {
-            self.c.error(p.span(), format!("evidence '{id}': only ledger links name a period"));
+            self.c.error(
+                p.span(),
+                format!("evidence '{id}': only ledger links name a period"),
+            );
         }
         let show = match &r.show {
             Some(s) => Show::parse(s.get_ref()).unwrap_or_else(|| {
@@ -1039,7 +1090,10 @@ impl Reader<'_> {
         };
         Some(EvidenceLink {
             id,
-            description: r.description.as_ref().and_then(|d| self.c.text(d, "the description")),
+            description: r
+                .description
+                .as_ref()
+                .and_then(|d| self.c.text(d, "the description")),
             source: r.source.get_ref().clone(),
             kind,
             figure,
@@ -1055,7 +1109,9 @@ impl Reader<'_> {
     }
 
     fn evidence_refs(&mut self, list: &[S<String>]) -> Vec<String> {
-        list.iter().filter_map(|e| self.refer(e, "evidence")).collect()
+        list.iter()
+            .filter_map(|e| self.refer(e, "evidence"))
+            .collect()
     }
 
     fn ask(&mut self, a: &S<RawAsk>) -> Option<Ask> {
@@ -1112,9 +1168,16 @@ impl Reader<'_> {
                 Vec::new()
             }
         };
-        let of = a.of.iter().filter_map(|c| self.refer(c, "counterparty")).collect();
+        let of =
+            a.of.iter()
+                .filter_map(|c| self.refer(c, "counterparty"))
+                .collect();
         let evidence = self.evidence_refs(&a.evidence);
-        let terms = a.terms.iter().filter_map(|t| self.refer(t, "term")).collect();
+        let terms = a
+            .terms
+            .iter()
+            .filter_map(|t| self.refer(t, "term"))
+            .collect();
         Some(Ask {
             theme: self.c.text(&a.theme, "the theme").unwrap_or_default(),
             catalogue,
@@ -1123,7 +1186,10 @@ impl Reader<'_> {
             of,
             evidence,
             terms,
-            request: a.request.as_ref().map(|r| self.quoting_text(r, &format!("ask '{id}'"))),
+            request: a
+                .request
+                .as_ref()
+                .map(|r| self.quoting_text(r, &format!("ask '{id}'"))),
             status: self.status(&a.status),
             id,
         })
@@ -1136,7 +1202,12 @@ impl Reader<'_> {
             if self.catalogue.offer(c.get_ref()).is_some() {
                 Some(c.get_ref().clone())
             } else {
-                let ids: Vec<&str> = self.catalogue.offers.iter().map(|o| o.id.as_str()).collect();
+                let ids: Vec<&str> = self
+                    .catalogue
+                    .offers
+                    .iter()
+                    .map(|o| o.id.as_str())
+                    .collect();
                 self.c.error_expected(
                     c.span(),
                     format!("offer '{id}': unknown catalogue offer '{}'", c.get_ref()),
@@ -1177,12 +1248,17 @@ impl Reader<'_> {
             .filter_map(|p| self.refer(p, "partner"))
             .collect();
         let metric = o.metric.as_ref().and_then(|m| self.refer(m, "metric"));
-        let target = o.target.as_ref().and_then(|t| self.c.number(t, "the target"));
+        let target = o
+            .target
+            .as_ref()
+            .and_then(|t| self.c.number(t, "the target"));
         if metric.is_some() != target.is_some() {
             let span = o.metric.as_ref().map_or_else(|| o.id.span(), |m| m.span());
             self.c.error_expected(
                 span,
-                format!("offer '{id}' gives a metric without a target, or a target without a metric"),
+                format!(
+                    "offer '{id}' gives a metric without a target, or a target without a metric"
+                ),
                 "both metric and target, or neither",
             );
         }
@@ -1252,8 +1328,13 @@ impl Reader<'_> {
                 let s = s.get_ref();
                 let id = self.declare(&s.id, "term");
                 let department = self.refer(&s.department, "counterparty");
-                let share = self.c.share(&s.share, &format!("the {} share", kind.as_str()));
-                let annual_cap = s.annual_cap.as_ref().and_then(|c| self.c.money(c, "the annual cap"));
+                let share = self
+                    .c
+                    .share(&s.share, &format!("the {} share", kind.as_str()));
+                let annual_cap = s
+                    .annual_cap
+                    .as_ref()
+                    .and_then(|c| self.c.money(c, "the annual cap"));
                 let years = *s.years.get_ref();
                 if !(1..=200).contains(&years) {
                     self.c.error_expected(
@@ -1310,7 +1391,10 @@ impl Reader<'_> {
                 let metric = self.refer(&g.metric, "metric");
                 let threshold = self.c.number(&g.threshold, "the gateway's threshold");
                 let review = g.review.as_ref().and_then(|r| self.c.year(r, "the review"));
-                let conditions = tr.conditions.as_ref().and_then(|c| self.c.text(c, "the conditions"));
+                let conditions = tr
+                    .conditions
+                    .as_ref()
+                    .and_then(|c| self.c.text(c, "the conditions"));
                 Some(Tranche {
                     id: id?,
                     from: from?,

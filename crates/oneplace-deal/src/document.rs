@@ -94,7 +94,11 @@ pub fn deal_document(d: &LoadedDeal) -> DealDocument {
         d.figures.len(),
         if d.figures.len() == 1 { "" } else { "s" },
         deal.appraisals.len() + deal.ledgers.len() + deal.measurements.len(),
-        if deal.appraisals.len() + deal.ledgers.len() + deal.measurements.len() == 1 { "" } else { "s" },
+        if deal.appraisals.len() + deal.ledgers.len() + deal.measurements.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
     )];
     notes.push(format!(
         "Present values are discounted from {} with the Green Book {} schedule (year 0 undiscounted), in each appraisal's price base.",
@@ -140,20 +144,46 @@ fn summary(d: &LoadedDeal) -> Part {
     let deal = &d.deal;
     let b = &d.balance;
     let count = |n: usize, agreed: usize| format!("{n} ({agreed} agreed)");
-    let agreed_asks = deal.asks.iter().filter(|a| a.status == crate::deal::Status::Agreed).count();
-    let agreed_offers = deal.offers.iter().filter(|a| a.status == crate::deal::Status::Agreed).count();
+    let agreed_asks = deal
+        .asks
+        .iter()
+        .filter(|a| a.status == crate::deal::Status::Agreed)
+        .count();
+    let agreed_offers = deal
+        .offers
+        .iter()
+        .filter(|a| a.status == crate::deal::Status::Agreed)
+        .count();
     let mut rows = vec![
         ("Place".to_string(), Cell::Text(deal.place.clone())),
         (
             "Partners".into(),
-            Cell::Text(deal.partners.iter().map(|p| p.name.clone()).collect::<Vec<_>>().join("; ")),
+            Cell::Text(
+                deal.partners
+                    .iter()
+                    .map(|p| p.name.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
         ),
         (
             "Counterparties".into(),
-            Cell::Text(deal.counterparties.iter().map(|p| p.name.clone()).collect::<Vec<_>>().join("; ")),
+            Cell::Text(
+                deal.counterparties
+                    .iter()
+                    .map(|p| p.name.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
         ),
-        ("Asks of government".into(), Cell::Text(count(deal.asks.len(), agreed_asks))),
-        ("Offers from the place".into(), Cell::Text(count(deal.offers.len(), agreed_offers))),
+        (
+            "Asks of government".into(),
+            Cell::Text(count(deal.asks.len(), agreed_asks)),
+        ),
+        (
+            "Offers from the place".into(),
+            Cell::Text(count(deal.offers.len(), agreed_offers)),
+        ),
     ];
     let local = |side: Side| -> (f64, f64) {
         b.parties
@@ -175,7 +205,10 @@ fn summary(d: &LoadedDeal) -> Part {
             names(&b.worse_off, |p| deal.party_name(p))
         }),
     ));
-    rows.push(("Gain-share leaving everyone whole".into(), Cell::Text(whole_text(&b.whole))));
+    rows.push((
+        "Gain-share leaving everyone whole".into(),
+        Cell::Text(whole_text(&b.whole)),
+    ));
     if let Some(r) = &d.readiness {
         rows.push((
             "Readiness".into(),
@@ -209,7 +242,10 @@ fn summary(d: &LoadedDeal) -> Part {
 pub fn whole_text(w: &WholeShare) -> String {
     match w {
         WholeShare::Range { min, max } if (max - 1.0).abs() < 1e-12 => {
-            format!("at least {} of the savings (caps and durations as agreed)", percent2_up(*min))
+            format!(
+                "at least {} of the savings (caps and durations as agreed)",
+                percent2_up(*min)
+            )
         }
         WholeShare::Range { min, max } => format!(
             "from {} to {} of the savings (caps and durations as agreed)",
@@ -245,7 +281,10 @@ fn asks(d: &LoadedDeal) -> Part {
         if let Some(r) = &a.request {
             terms.push(fill(r, &d.figures));
         }
-        let readiness = match (&d.readiness, a.catalogue.as_deref().and_then(|c| d.catalogue.ask(c))) {
+        let readiness = match (
+            &d.readiness,
+            a.catalogue.as_deref().and_then(|c| d.catalogue.ask(c)),
+        ) {
             (Some(r), Some(c)) if c.min_tier <= r.tier => format!("credible at tier {}", r.tier),
             (Some(_), Some(c)) => format!("ahead of readiness: needs tier {}", c.min_tier),
             (None, Some(c)) => format!("needs tier {}", c.min_tier),
@@ -256,7 +295,12 @@ fn asks(d: &LoadedDeal) -> Part {
             a.theme.as_str().into(),
             fill(&a.text, &d.figures).into(),
             names(&a.of, |p| deal.party_name(p)).into(),
-            names(&a.barriers, |b| d.catalogue.barrier(b).map_or(b.to_string(), |i| i.name.clone())).into(),
+            names(&a.barriers, |b| {
+                d.catalogue
+                    .barrier(b)
+                    .map_or(b.to_string(), |i| i.name.clone())
+            })
+            .into(),
             terms.join("; ").into(),
             a.evidence.join(", ").into(),
             a.status.as_str().into(),
@@ -307,7 +351,12 @@ fn offers(d: &LoadedDeal) -> Part {
             o.theme.as_str().into(),
             fill(&o.commitment, &d.figures).into(),
             names(&o.by_partners, |p| deal.party_name(p)).into(),
-            names(&o.enablers, |e| d.catalogue.enabler(e).map_or(e.to_string(), |i| i.name.clone())).into(),
+            names(&o.enablers, |e| {
+                d.catalogue
+                    .enabler(e)
+                    .map_or(e.to_string(), |i| i.name.clone())
+            })
+            .into(),
             target.into(),
             o.evidence.join(", ").into(),
             o.status.as_str().into(),
@@ -358,7 +407,10 @@ fn terms(d: &LoadedDeal) -> Part {
             format!(
                 "{} of its fiscal savings{}",
                 crate::evidence::show(r.share, crate::deal::Show::Percent),
-                r.annual_cap.map_or(String::new(), |c| format!(", capped at {} a year", money(c)))
+                r.annual_cap.map_or(String::new(), |c| format!(
+                    ", capped at {} a year",
+                    money(c)
+                ))
             )
             .into(),
             format!("{} years from {}", r.years, r.from).into(),
@@ -366,7 +418,10 @@ fn terms(d: &LoadedDeal) -> Part {
             Cell::Pounds(r.pv),
         ]);
     }
-    let to = |p: &Option<String>| p.as_ref().map_or("the place".to_string(), |p| deal.party_name(p));
+    let to = |p: &Option<String>| {
+        p.as_ref()
+            .map_or("the place".to_string(), |p| deal.party_name(p))
+    };
     for i in &deal.terms.investments {
         t.push(vec![
             i.id.as_str().into(),
@@ -376,7 +431,9 @@ fn terms(d: &LoadedDeal) -> Part {
             "up-front investment".into(),
             i.year.to_string().into(),
             Cell::Pounds(i.amount),
-            Cell::Pounds(i.amount * b.flows[i.year.years_since(b.first_year) as usize].discount_factor),
+            Cell::Pounds(
+                i.amount * b.flows[i.year.years_since(b.first_year) as usize].discount_factor,
+            ),
         ]);
     }
     for tr in &deal.terms.tranches {
@@ -387,10 +444,9 @@ fn terms(d: &LoadedDeal) -> Part {
             _ => ("at or above", higher_is_met as fn(f64, f64) -> bool),
         };
         let status = match metric_value(d, &tr.gateway.metric) {
-            Some(v) if better(v, tr.gateway.threshold) => format!(
-                "met now ({})",
-                crate::toml_input::trim_number(v)
-            ),
+            Some(v) if better(v, tr.gateway.threshold) => {
+                format!("met now ({})", crate::toml_input::trim_number(v))
+            }
             Some(v) => format!("not yet met (now {})", crate::toml_input::trim_number(v)),
             None => "no measurement yet".to_string(),
         };
@@ -402,13 +458,19 @@ fn terms(d: &LoadedDeal) -> Part {
             format!(
                 "released when {name} is {op} {}{}: {status}{}",
                 crate::toml_input::trim_number(tr.gateway.threshold),
-                tr.gateway.review.map_or(String::new(), |y| format!(" at the {y} gateway review")),
-                tr.conditions.as_ref().map_or(String::new(), |c| format!("; {c}"))
+                tr.gateway
+                    .review
+                    .map_or(String::new(), |y| format!(" at the {y} gateway review")),
+                tr.conditions
+                    .as_ref()
+                    .map_or(String::new(), |c| format!("; {c}"))
             )
             .into(),
             tr.year.to_string().into(),
             Cell::Pounds(tr.amount),
-            Cell::Pounds(tr.amount * b.flows[tr.year.years_since(b.first_year) as usize].discount_factor),
+            Cell::Pounds(
+                tr.amount * b.flows[tr.year.years_since(b.first_year) as usize].discount_factor,
+            ),
         ]);
     }
     let mut section = Section::new("terms", "Financial terms", t);
@@ -417,7 +479,11 @@ fn terms(d: &LoadedDeal) -> Part {
         b.recipients_basis,
         b.recipients
             .iter()
-            .map(|(p, s)| format!("{} {}", deal.party_name(p), show(*s, crate::deal::Show::Percent)))
+            .map(|(p, s)| format!(
+                "{} {}",
+                deal.party_name(p),
+                show(*s, crate::deal::Show::Percent)
+            ))
             .collect::<Vec<_>>()
             .join(", ")
     ));
@@ -535,13 +601,26 @@ pub fn flows_section(deal: &Deal, b: &Balance) -> Section {
         ("discount_factor".into(), "Discount factor".into()),
     ];
     for r in &b.terms {
-        columns.push((format!("benefit_{}", r.id.replace('-', "_")), format!("{} fiscal benefit to {}", r.id, deal.party_name(&r.department))));
-        columns.push((format!("paid_{}", r.id.replace('-', "_")), format!("{} paid", r.id)));
+        columns.push((
+            format!("benefit_{}", r.id.replace('-', "_")),
+            format!(
+                "{} fiscal benefit to {}",
+                r.id,
+                deal.party_name(&r.department)
+            ),
+        ));
+        columns.push((
+            format!("paid_{}", r.id.replace('-', "_")),
+            format!("{} paid", r.id),
+        ));
     }
     columns.push(("investment".into(), "Investment and tranches".into()));
     columns.push(("cumulative".into(), "Cumulative to the place".into()));
     columns.push(("cumulative_discounted".into(), "Cumulative (PV)".into()));
-    let refs: Vec<(&str, &str)> = columns.iter().map(|(k, h)| (k.as_str(), h.as_str())).collect();
+    let refs: Vec<(&str, &str)> = columns
+        .iter()
+        .map(|(k, h)| (k.as_str(), h.as_str()))
+        .collect();
     let mut t = Table::new(&refs);
     for (i, f) in b.flows.iter().enumerate() {
         let mut row: Vec<Cell> = vec![
@@ -572,10 +651,20 @@ pub fn flows_section(deal: &Deal, b: &Balance) -> Section {
 
 fn flows_part(deal: &Deal, b: &Balance) -> Part {
     let mut charts = Vec::new();
-    if b.flows.iter().any(|f| f.gain_share != 0.0 || f.investment != 0.0) {
+    if b.flows
+        .iter()
+        .any(|f| f.gain_share != 0.0 || f.investment != 0.0)
+    {
         let chart = CashFlow {
-            title: format!("{}: gain-share and investment paid to the place, cumulative", deal.name),
-            years: b.flows.iter().map(|f| f.financial_year.to_string()).collect(),
+            title: format!(
+                "{}: gain-share and investment paid to the place, cumulative",
+                deal.name
+            ),
+            years: b
+                .flows
+                .iter()
+                .map(|f| f.financial_year.to_string())
+                .collect(),
             cumulative: b.flows.iter().map(|f| f.cumulative).collect(),
             cumulative_discounted: b.flows.iter().map(|f| f.cumulative_discounted).collect(),
             payback: None,
@@ -602,12 +691,22 @@ fn readiness_part(d: &LoadedDeal, r: &crate::readiness::Readiness) -> Part {
         ("item".into(), "Enabler or barrier".into()),
     ];
     for resp in &r.responses {
-        columns.push((resp.partner.replace('-', "_"), deal.party_name(&resp.partner)));
+        columns.push((
+            resp.partner.replace('-', "_"),
+            deal.party_name(&resp.partner),
+        ));
     }
-    for (k, h) in [("mean", "Mean"), ("spread", "Spread"), ("disagree", "Partners disagree")] {
+    for (k, h) in [
+        ("mean", "Mean"),
+        ("spread", "Spread"),
+        ("disagree", "Partners disagree"),
+    ] {
         columns.push((k.into(), h.into()));
     }
-    let refs: Vec<(&str, &str)> = columns.iter().map(|(k, h)| (k.as_str(), h.as_str())).collect();
+    let refs: Vec<(&str, &str)> = columns
+        .iter()
+        .map(|(k, h)| (k.as_str(), h.as_str()))
+        .collect();
     let mut t = Table::new(&refs);
     for i in &r.items {
         let mut row: Vec<Cell> = vec![i.kind.as_str().into(), i.name.as_str().into()];
@@ -619,7 +718,10 @@ fn readiness_part(d: &LoadedDeal, r: &crate::readiness::Readiness) -> Part {
                     .map_or(Cell::Empty, |(_, s)| Cell::Integer(i64::from(*s))),
             );
         }
-        row.push(i.mean.map_or(Cell::Empty, |m| Cell::Number { value: m, decimals: 2 }));
+        row.push(i.mean.map_or(Cell::Empty, |m| Cell::Number {
+            value: m,
+            decimals: 2,
+        }));
         row.push(Cell::Integer(i64::from(i.spread)));
         row.push(if i.disagreement { "yes" } else { "" }.into());
         t.push(row);
@@ -644,7 +746,12 @@ fn readiness_part(d: &LoadedDeal, r: &crate::readiness::Readiness) -> Part {
             r.tier,
             r.tier_name
         ));
-    let disagreements: Vec<&str> = r.items.iter().filter(|i| i.disagreement).map(|i| i.name.as_str()).collect();
+    let disagreements: Vec<&str> = r
+        .items
+        .iter()
+        .filter(|i| i.disagreement)
+        .map(|i| i.name.as_str())
+        .collect();
     section = section.with_note(if disagreements.is_empty() {
         format!(
             "Partners' scores differ by less than {} on every item.",
@@ -695,10 +802,11 @@ fn menu_part(d: &LoadedDeal, r: &crate::readiness::Readiness) -> Part {
             m.taken_up_by.join(", ").into(),
         ]);
     }
-    let mut section = Section::new("menu", "The menu of asks at this readiness", t).with_note(format!(
-        "At tier {} ({}), asks from tier {} or below are credible.",
-        r.tier, r.tier_name, r.tier
-    ));
+    let mut section =
+        Section::new("menu", "The menu of asks at this readiness", t).with_note(format!(
+            "At tier {} ({}), asks from tier {} or below are credible.",
+            r.tier, r.tier_name, r.tier
+        ));
     if !r.ahead_of_readiness.is_empty() {
         section = section.with_note(format!(
             "Ahead of readiness: {}.",
@@ -790,7 +898,12 @@ fn trace_part(d: &LoadedDeal) -> Part {
     for a in &deal.asks {
         t.push(vec![
             format!("ask {}", a.id).into(),
-            names(&a.barriers, |b| d.catalogue.barrier(b).map_or(b.to_string(), |i| i.name.clone())).into(),
+            names(&a.barriers, |b| {
+                d.catalogue
+                    .barrier(b)
+                    .map_or(b.to_string(), |i| i.name.clone())
+            })
+            .into(),
             evidence_of(&a.evidence).into(),
             sources_of(&a.evidence).into(),
         ]);
@@ -798,7 +911,12 @@ fn trace_part(d: &LoadedDeal) -> Part {
     for o in &deal.offers {
         t.push(vec![
             format!("offer {}", o.id).into(),
-            names(&o.enablers, |e| d.catalogue.enabler(e).map_or(e.to_string(), |i| i.name.clone())).into(),
+            names(&o.enablers, |e| {
+                d.catalogue
+                    .enabler(e)
+                    .map_or(e.to_string(), |i| i.name.clone())
+            })
+            .into(),
             evidence_of(&o.evidence).into(),
             sources_of(&o.evidence).into(),
         ]);
@@ -839,14 +957,25 @@ pub fn render_html(doc: &DealDocument) -> String {
     let mut h = String::new();
     h.push_str("<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n");
     h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    h.push_str(&format!("<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n", esc(&doc.title)));
-    h.push_str(&format!("<h1>{}</h1>\n<p class=\"subtitle\">{}</p>\n", esc(&doc.title), esc(&doc.subtitle)));
+    h.push_str(&format!(
+        "<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        esc(&doc.title)
+    ));
+    h.push_str(&format!(
+        "<h1>{}</h1>\n<p class=\"subtitle\">{}</p>\n",
+        esc(&doc.title),
+        esc(&doc.subtitle)
+    ));
     for n in &doc.notes {
         h.push_str(&format!("<p class=\"note\">{}</p>\n", esc(n)));
     }
     for p in &doc.parts {
         let s = &p.section;
-        h.push_str(&format!("<section id=\"{}\">\n<h2>{}</h2>\n", esc(&s.id), esc(&s.title)));
+        h.push_str(&format!(
+            "<section id=\"{}\">\n<h2>{}</h2>\n",
+            esc(&s.id),
+            esc(&s.title)
+        ));
         for para in &p.paragraphs {
             h.push_str(&format!("<p>{}</p>\n", esc(para)));
         }
@@ -855,21 +984,34 @@ pub fn render_html(doc: &DealDocument) -> String {
         }
         let numeric: Vec<bool> = (0..s.table.columns.len())
             .map(|c| {
-                let mut cells = s.table.rows.iter().filter_map(|r| r.get(c)).filter(|x| !matches!(x, Cell::Empty)).peekable();
+                let mut cells = s
+                    .table
+                    .rows
+                    .iter()
+                    .filter_map(|r| r.get(c))
+                    .filter(|x| !matches!(x, Cell::Empty))
+                    .peekable();
                 cells.peek().is_some() && cells.all(Cell::is_numeric)
             })
             .collect();
         h.push_str("<table>\n<thead><tr>");
         for (c, col) in s.table.columns.iter().enumerate() {
             let class = if numeric[c] { " class=\"num\"" } else { "" };
-            h.push_str(&format!("<th scope=\"col\"{class}>{}</th>", esc(&col.heading)));
+            h.push_str(&format!(
+                "<th scope=\"col\"{class}>{}</th>",
+                esc(&col.heading)
+            ));
         }
         h.push_str("</tr></thead>\n<tbody>\n");
         for row in &s.table.rows {
             h.push_str("<tr>");
             for c in 0..s.table.columns.len() {
                 let cell = row.get(c).unwrap_or(&Cell::Empty);
-                let class = if cell.is_numeric() { " class=\"num\"" } else { "" };
+                let class = if cell.is_numeric() {
+                    " class=\"num\""
+                } else {
+                    ""
+                };
                 h.push_str(&format!("<td{class}>{}</td>", esc(&cell.to_string())));
             }
             h.push_str("</tr>\n");
@@ -878,7 +1020,10 @@ pub fn render_html(doc: &DealDocument) -> String {
         for chart in &p.charts {
             h.push_str(&format!("<figure id=\"{}\">\n", esc(&chart.id)));
             h.push_str(chart.svg.trim());
-            h.push_str(&format!("\n<figcaption>{}</figcaption>\n</figure>\n", esc(&chart.description)));
+            h.push_str(&format!(
+                "\n<figcaption>{}</figcaption>\n</figure>\n",
+                esc(&chart.description)
+            ));
         }
         h.push_str("</section>\n");
     }
@@ -909,7 +1054,13 @@ pub fn render_markdown(doc: &DealDocument) -> String {
         }
         let numeric: Vec<bool> = (0..s.table.columns.len())
             .map(|c| {
-                let mut cells = s.table.rows.iter().filter_map(|r| r.get(c)).filter(|x| !matches!(x, Cell::Empty)).peekable();
+                let mut cells = s
+                    .table
+                    .rows
+                    .iter()
+                    .filter_map(|r| r.get(c))
+                    .filter(|x| !matches!(x, Cell::Empty))
+                    .peekable();
                 cells.peek().is_some() && cells.all(Cell::is_numeric)
             })
             .collect();
@@ -932,7 +1083,10 @@ pub fn render_markdown(doc: &DealDocument) -> String {
         }
         m.push('\n');
         for chart in &p.charts {
-            m.push_str(&format!("*Chart: {}.* {}\n\n", chart.title, chart.description));
+            m.push_str(&format!(
+                "*Chart: {}.* {}\n\n",
+                chart.title, chart.description
+            ));
         }
     }
     m

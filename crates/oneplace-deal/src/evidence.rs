@@ -397,8 +397,13 @@ fn resolve_one(link: &EvidenceLink, sources: &Sources) -> Result<Figure, Diagnos
                 .find(|l| l.id == link.source)
                 .ok_or_else(|| broken(format!("ledger '{}' was not loaded", link.source)))?;
             let report = link.report.unwrap_or(LedgerReport::Balances);
-            let (json, period) = ledger_json(&l.ledger, report, link.period.as_deref())
-                .map_err(|e| Diagnostic::new(link.location.clone(), format!("evidence '{}': {e}", link.id)))?;
+            let (json, period) =
+                ledger_json(&l.ledger, report, link.period.as_deref()).map_err(|e| {
+                    Diagnostic::new(
+                        link.location.clone(),
+                        format!("evidence '{}': {e}", link.id),
+                    )
+                })?;
             (
                 l.paths.clone(),
                 Some(format!("{} {period}", report.as_str())),
@@ -438,7 +443,9 @@ fn ledger_json(
     let month = |text: Option<&str>| -> Result<Period, String> {
         match text {
             Some(t) => Period::parse(t).map_err(|e| format!("period: {e}")),
-            None => r::default_period(ledger).ok_or_else(|| "the ledger has no postings".to_string()),
+            None => {
+                r::default_period(ledger).ok_or_else(|| "the ledger has no postings".to_string())
+            }
         }
     };
     let year = |text: Option<&str>| -> Result<FinancialYear, String> {
@@ -535,7 +542,9 @@ pub fn lookup(root: &Json, path: &str) -> Result<f64, String> {
                         let names: Vec<&str> = items
                             .iter()
                             .filter_map(|item| {
-                                NAMING_KEYS.iter().find_map(|k| item.get(k).and_then(Json::as_str))
+                                NAMING_KEYS
+                                    .iter()
+                                    .find_map(|k| item.get(k).and_then(Json::as_str))
                             })
                             .take(40)
                             .collect();
@@ -600,7 +609,10 @@ mod tests {
             lookup(&j, "nppv"),
             Err("no 'nppv' in the top level (it has agencies, npbi, roi, years)".into())
         );
-        assert_eq!(lookup(&j, "roi"), Err("'roi' is empty (null), not a number".into()));
+        assert_eq!(
+            lookup(&j, "roi"),
+            Err("'roi' is empty (null), not a number".into())
+        );
         assert_eq!(
             lookup(&j, "npbi.x"),
             Err("'npbi' is a number, which has no 'x'".into())

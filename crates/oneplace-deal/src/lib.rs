@@ -38,7 +38,7 @@ use oneplace_refdata::ReferenceData;
 pub use balance::Balance;
 pub use catalogue::Catalogue;
 pub use deal::{Deal, read_deal};
-pub use evidence::{FileSystem, Files, Figure, Sources};
+pub use evidence::{Figure, FileSystem, Files, Sources};
 pub use readiness::Readiness;
 
 /// A deal with everything it cites loaded and computed.
@@ -89,7 +89,12 @@ fn whole_file(path: &Path) -> Location {
     }
 }
 
-fn read_text(files: &dyn Files, path: &Path, at: Location, what: &str) -> Result<String, InputError> {
+fn read_text(
+    files: &dyn Files,
+    path: &Path,
+    at: Location,
+    what: &str,
+) -> Result<String, InputError> {
     let bytes = files.read(path).map_err(|e| {
         InputError::one(Diagnostic::new(
             at.clone(),

@@ -198,7 +198,15 @@ impl<'a> Writer<'a> {
         self.pages.last_mut().expect("a page").push(op);
     }
 
-    fn text(&mut self, x: f32, baseline: f32, text: &str, size: f32, bold: bool, color: (u8, u8, u8)) {
+    fn text(
+        &mut self,
+        x: f32,
+        baseline: f32,
+        text: &str,
+        size: f32,
+        bold: bool,
+        color: (u8, u8, u8),
+    ) {
         self.op(Op::Text {
             x,
             y: baseline,
@@ -252,11 +260,20 @@ impl<'a> Writer<'a> {
         let texts: Vec<Vec<String>> = t
             .rows
             .iter()
-            .map(|r| (0..n).map(|c| r.get(c).map_or(String::new(), |x| x.to_string())).collect())
+            .map(|r| {
+                (0..n)
+                    .map(|c| r.get(c).map_or(String::new(), |x| x.to_string()))
+                    .collect()
+            })
             .collect();
         let numeric: Vec<bool> = (0..n)
             .map(|c| {
-                let mut cells = t.rows.iter().filter_map(|r| r.get(c)).filter(|x| !matches!(x, Cell::Empty)).peekable();
+                let mut cells = t
+                    .rows
+                    .iter()
+                    .filter_map(|r| r.get(c))
+                    .filter(|x| !matches!(x, Cell::Empty))
+                    .peekable();
                 cells.peek().is_some() && cells.all(Cell::is_numeric)
             })
             .collect();
@@ -278,7 +295,10 @@ impl<'a> Writer<'a> {
                 let longest = if numeric[c] {
                     w
                 } else {
-                    cell.split_whitespace().map(|w| rm.width(w, TABLE)).fold(0f32, f32::max).min(110.0)
+                    cell.split_whitespace()
+                        .map(|w| rm.width(w, TABLE))
+                        .fold(0f32, f32::max)
+                        .min(110.0)
                 };
                 minimum[c] = minimum[c].max(longest);
             }
@@ -324,7 +344,14 @@ impl<'a> Writer<'a> {
                     } else {
                         x + pad
                     };
-                    w.text(lx, y0 + pad + leading * (k as f32 + 1.0) - TABLE * 0.28, line, TABLE, true, INK);
+                    w.text(
+                        lx,
+                        y0 + pad + leading * (k as f32 + 1.0) - TABLE * 0.28,
+                        line,
+                        TABLE,
+                        true,
+                        INK,
+                    );
                 }
                 x += widths[c] + 2.0 * pad;
             }
@@ -334,7 +361,9 @@ impl<'a> Writer<'a> {
         draw_header(self);
         let total: f32 = widths.iter().sum::<f32>() + 2.0 * pad * n as f32;
         for row in &texts {
-            let cells: Vec<Vec<String>> = (0..n).map(|c| wrap(&row[c], widths[c], TABLE, rm)).collect();
+            let cells: Vec<Vec<String>> = (0..n)
+                .map(|c| wrap(&row[c], widths[c], TABLE, rm))
+                .collect();
             let h = cells.iter().map(Vec::len).max().unwrap_or(1) as f32 * leading + 2.0 * pad;
             if self.y + h > self.bottom() {
                 self.new_page();
@@ -349,7 +378,14 @@ impl<'a> Writer<'a> {
                     } else {
                         x + pad
                     };
-                    self.text(lx, y0 + pad + leading * (k as f32 + 1.0) - TABLE * 0.28, line, TABLE, false, INK);
+                    self.text(
+                        lx,
+                        y0 + pad + leading * (k as f32 + 1.0) - TABLE * 0.28,
+                        line,
+                        TABLE,
+                        false,
+                        INK,
+                    );
                 }
                 x += widths[c] + 2.0 * pad;
             }
@@ -419,7 +455,9 @@ impl<'a> Writer<'a> {
             surface.finish();
             page.finish();
         }
-        self.doc.finish().map_err(|e| format!("writing the PDF: {e:?}"))
+        self.doc
+            .finish()
+            .map_err(|e| format!("writing the PDF: {e:?}"))
     }
 }
 
@@ -439,9 +477,22 @@ fn draw(surface: &mut Surface, fonts: &Fonts, op: Op) {
             }));
             surface.set_stroke(None);
             let (font, _) = fonts.font(bold);
-            surface.draw_text(Point::from_xy(x, y), font.clone(), size, &text, false, TextDirection::Auto);
+            surface.draw_text(
+                Point::from_xy(x, y),
+                font.clone(),
+                size,
+                &text,
+                false,
+                TextDirection::Auto,
+            );
         }
-        Op::Rect { x, y, w, h, color: c } => {
+        Op::Rect {
+            x,
+            y,
+            w,
+            h,
+            color: c,
+        } => {
             if let Some(rect) = Rect::from_xywh(x, y, w, h) {
                 let mut pb = PathBuilder::new();
                 pb.push_rect(rect);

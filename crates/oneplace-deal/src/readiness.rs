@@ -53,6 +53,15 @@ struct RawResponse {
     comments: BTreeMap<S<String>, S<String>>,
 }
 
+/// One response as written, whichever way the file gives it.
+struct Answers<'r> {
+    partner: &'r S<String>,
+    respondent: &'r Option<S<String>>,
+    date: &'r Option<S<String>>,
+    scores: &'r S<BTreeMap<S<String>, S<i64>>>,
+    comments: &'r BTreeMap<S<String>, S<String>>,
+}
+
 /// Reads one response file, checking partners against the deal and items
 /// and scores against the catalogue.
 pub fn parse_responses(
@@ -65,15 +74,15 @@ pub fn parse_responses(
     let raw: RawFile = parse_toml(&index, text)?;
     let mut c = Checker::new(&index);
     let mut out = Vec::new();
-    let mut list: Vec<(
-        &S<String>,
-        &Option<S<String>>,
-        &Option<S<String>>,
-        &S<BTreeMap<S<String>, S<i64>>>,
-        &BTreeMap<S<String>, S<String>>,
-    )> = Vec::new();
+    let mut list: Vec<Answers> = Vec::new();
     match (&raw.partner, &raw.scores) {
-        (Some(p), Some(s)) => list.push((p, &raw.respondent, &raw.date, s, &raw.comments)),
+        (Some(p), Some(s)) => list.push(Answers {
+            partner: p,
+            respondent: &raw.respondent,
+            date: &raw.date,
+            scores: s,
+            comments: &raw.comments,
+        }),
         (None, None) if !raw.response.is_empty() => {}
         (Some(p), None) => c.error_expected(
             p.span(),
@@ -93,17 +102,34 @@ pub fn parse_responses(
     }
     for r in &raw.response {
         let r = r.get_ref();
-        list.push((&r.partner, &r.respondent, &r.date, &r.scores, &r.comments));
+        list.push(Answers {
+            partner: &r.partner,
+            respondent: &r.respondent,
+            date: &r.date,
+            scores: &r.scores,
+            comments: &r.comments,
+        });
     }
     let max = catalogue.max_score() as i64;
-    for (partner, respondent, date, scores, comments) in list {
+    for Answers {
+        partner,
+        respondent,
+        date,
+        scores,
+        comments,
+    } in list
+    {
         if deal.partner(partner.get_ref()).is_none() {
             c.error_expected(
                 partner.span(),
                 format!("unknown partner '{}'", partner.get_ref()),
                 format!(
                     "a partner of the deal: {}",
-                    deal.partners.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
+                    deal.partners
+                        .iter()
+                        .map(|p| p.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             );
         }
@@ -145,7 +171,9 @@ pub fn parse_responses(
         }
         out.push(Response {
             partner: partner.get_ref().clone(),
-            respondent: respondent.as_ref().and_then(|r| c.text(r, "the respondent")),
+            respondent: respondent
+                .as_ref()
+                .and_then(|r| c.text(r, "the respondent")),
             date: date.as_ref().and_then(|d| c.text(d, "the date")),
             scores: got,
             comments: notes,
@@ -230,7 +258,12 @@ pub fn assess(
     responses: Vec<Response>,
     disagreement_threshold: f64,
 ) -> Readiness {
-    let order = |p: &str| deal.partners.iter().position(|x| x.id == p).unwrap_or(usize::MAX);
+    let order = |p: &str| {
+        deal.partners
+            .iter()
+            .position(|x| x.id == p)
+            .unwrap_or(usize::MAX)
+    };
     let mut responses = responses;
     responses.sort_by_key(|r| order(&r.partner));
     let items: Vec<ItemScore> = catalogue
@@ -278,7 +311,9 @@ pub fn assess(
             None => shortfalls.push("no scores".into()),
         }
         for (item, min) in &t.requires {
-            let name = catalogue.item(item).map_or(item.as_str(), |(_, i)| i.name.as_str());
+            let name = catalogue
+                .item(item)
+                .map_or(item.as_str(), |(_, i)| i.name.as_str());
             match item_mean(item) {
                 Some(m) if m + 1e-9 >= *min => {}
                 Some(m) => shortfalls.push(format!(
@@ -337,7 +372,9 @@ pub fn assess(
         barriers: of_kind(ItemKind::Barrier),
         disagreement_threshold,
         tier,
-        tier_name: catalogue.tier(tier).map_or_else(|| "below the first tier".into(), |t| t.name.clone()),
+        tier_name: catalogue
+            .tier(tier)
+            .map_or_else(|| "below the first tier".into(), |t| t.name.clone()),
         tiers,
         menu,
         ahead_of_readiness,

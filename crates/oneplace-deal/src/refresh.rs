@@ -18,14 +18,19 @@ pub fn repin(text: &str, deal: &Deal, figures: &[Figure]) -> (String, usize) {
         let pin = pin_text(f.value);
         match &link.quoted_span {
             Some(span) => {
-                if link.quoted.is_some_and(|q| q.to_bits() == f.value.to_bits()) {
+                if link
+                    .quoted
+                    .is_some_and(|q| q.to_bits() == f.value.to_bits())
+                {
                     continue;
                 }
                 edits.push((span.clone(), pin));
             }
             None => {
                 // A new line after the figure's, indented like it.
-                let line_start = text[..link.figure_span.start].rfind('\n').map_or(0, |i| i + 1);
+                let line_start = text[..link.figure_span.start]
+                    .rfind('\n')
+                    .map_or(0, |i| i + 1);
                 let indent: String = text[line_start..]
                     .chars()
                     .take_while(|c| *c == ' ' || *c == '\t')

@@ -228,7 +228,10 @@ year = "2026/27"
     match b.whole {
         WholeShare::Range { min, max } => {
             assert_eq!(min, 0.0);
-            assert!((max - (benefit - 250_000.0) / benefit).abs() < 1e-9, "{max}");
+            assert!(
+                (max - (benefit - 250_000.0) / benefit).abs() < 1e-9,
+                "{max}"
+            );
         }
         ref other => panic!("{other:?}"),
     }

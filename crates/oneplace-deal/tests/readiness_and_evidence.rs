@@ -185,7 +185,8 @@ partner = "icb"
 scores = { governance = 5, trust = 4, silos = 3 }
 "#;
 
-const RESULTS: &str = r#"{"measurement": "placements", "metrics": [{"id": "placements", "value": 9}]}"#;
+const RESULTS: &str =
+    r#"{"measurement": "placements", "metrics": [{"id": "placements", "value": 9}]}"#;
 
 fn files(edit: &dyn Fn(&mut HashMap<PathBuf, String>)) -> Memory {
     let mut m = HashMap::from([
@@ -263,7 +264,10 @@ fn a_lower_governance_score_drops_a_tier_and_puts_the_ask_ahead_of_readiness() {
     let r = d.readiness.unwrap();
     // Governance (3 + 2 + 5) / 3 = 3.333 < 3.5.
     assert_eq!(r.tier, 1);
-    assert_eq!(r.tiers[1].shortfalls, vec!["governance scores 3.33, below 3.5"]);
+    assert_eq!(
+        r.tiers[1].shortfalls,
+        vec!["governance scores 3.33, below 3.5"]
+    );
     assert_eq!(r.ahead_of_readiness, vec![("ask-money".to_string(), 2)]);
 }
 
@@ -281,7 +285,10 @@ fn figures_are_pulled_from_appraisals_and_measurement_results() {
     let md = oneplace_deal::document::render_markdown(&doc);
     assert!(md.contains("Share the £1,966.18 saved."), "{md}");
     // The gateway reads the metric from the measurement: 9 ≥ 8.
-    assert!(md.contains("released when placements is at or above 8: met now (9)"), "{md}");
+    assert!(
+        md.contains("released when placements is at or above 8: met now (9)"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -319,14 +326,20 @@ fn a_moved_source_makes_the_deal_stale_until_it_is_re_pinned() {
 
 #[test]
 fn broken_links_name_the_link_and_what_the_source_has() {
-    let e = run(&edit_deal("file = \"model.toml\"", "file = \"nowhere.toml\""), Stale::Refuse)
-        .unwrap_err();
+    let e = run(
+        &edit_deal("file = \"model.toml\"", "file = \"nowhere.toml\""),
+        Stale::Refuse,
+    )
+    .unwrap_err();
     assert_eq!(
         e,
         "error: d/deal.toml:19:8: cannot read appraisal d/nowhere.toml: no such file"
     );
     let e = run(
-        &edit_deal("agencies.dwp.pv_fiscal_benefit", "agencies.nhs.pv_fiscal_benefit"),
+        &edit_deal(
+            "agencies.dwp.pv_fiscal_benefit",
+            "agencies.nhs.pv_fiscal_benefit",
+        ),
         Stale::Refuse,
     )
     .unwrap_err();
@@ -334,9 +347,15 @@ fn broken_links_name_the_link_and_what_the_source_has() {
         e,
         "error: d/deal.toml:28:10: evidence 'dwp-saving': d/model.toml has no figure 'agencies.nhs.pv_fiscal_benefit': no 'nhs' in 'agencies' (it has council, dwp)"
     );
-    let e = run(&edit_deal("metrics.placements.value", "metrics.placements"), Stale::Refuse)
-        .unwrap_err();
-    assert!(e.contains("'metrics.placements' is a table, not a number"), "{e}");
+    let e = run(
+        &edit_deal("metrics.placements.value", "metrics.placements"),
+        Stale::Refuse,
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("'metrics.placements' is a table, not a number"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -381,5 +400,8 @@ fn bad_readiness_answers_are_located_in_their_own_files() {
         e.contains("error: d/council.toml:3:14: 'governance' is scored 7 (expected a score from 1 to 5 on the catalogue's scale)"),
         "{e}"
     );
-    assert!(e.contains("error: d/council.toml:4:1: unknown enabler or barrier 'vision'"), "{e}");
+    assert!(
+        e.contains("error: d/council.toml:4:1: unknown enabler or barrier 'vision'"),
+        "{e}"
+    );
 }
