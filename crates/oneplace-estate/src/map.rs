@@ -733,6 +733,36 @@ mod tests {
     }
 
     #[test]
+    fn spread_markers_never_overlap() {
+        // Clusters of points (towns) and points on top of one another.
+        let mut seed: u64 = 7;
+        let mut next = || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut points = Vec::new();
+        for town in 0..6 {
+            let (cx, cy) = (100.0 + 60.0 * town as f64, 100.0 + 35.0 * (town % 3) as f64);
+            for _ in 0..(3 + town * 2) {
+                points.push((cx + next() * 12.0, cy + next() * 12.0));
+            }
+        }
+        points.push(points[0]);
+        points.push(points[0]);
+        let r = MARKER;
+        let placed = spread(&points, r);
+        for i in 0..placed.len() {
+            for j in i + 1..placed.len() {
+                let d = (placed[i].0 - placed[j].0).hypot(placed[i].1 - placed[j].1);
+                assert!(d >= 2.0 * r, "{i} and {j} are {d} apart");
+            }
+        }
+        // A point far from any other stays where it is.
+        let alone = spread(&[(0.0, 0.0), (500.0, 500.0)], r);
+        assert_eq!(alone, vec![(0.0, 0.0), (500.0, 500.0)]);
+    }
+
+    #[test]
     fn legend_text_wraps_at_words() {
         assert_eq!(
             wrap("Northshire Community Health NHS Trust (6)", 30),
