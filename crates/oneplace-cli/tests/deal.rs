@@ -50,6 +50,7 @@ fn copy_of_example() -> tempfile::TempDir {
         "employment-skills.toml",
         "ledger/northshire-bcf.journal",
         "deal/northshire-deal.toml",
+        "deal/families-results.json",
         "deal/readiness/county-council.toml",
         "deal/readiness/icb.toml",
         "deal/readiness/police.toml",
@@ -267,6 +268,13 @@ fn bad_deals_are_refused_with_their_places() {
             "gateway = { metric = \"families-helped\"",
         )
     });
+    let missing_result = refused(&|r| {
+        edit(
+            &r.join("deal/families-results.json"),
+            "\"id\": \"families-turned-around\"",
+            "\"id\": \"families\"",
+        )
+    });
     let missing_journal =
         refused(&|r| std::fs::remove_file(r.join("ledger/northshire-bcf.journal")).unwrap());
     insta::assert_snapshot!(
@@ -279,6 +287,7 @@ fn bad_deals_are_refused_with_their_places() {
             bad_share,
             bad_cap,
             bad_gateway,
+            missing_result,
             missing_journal,
         ]
         .join("---\n")
