@@ -38,7 +38,10 @@ cost lines, outcomes, value lines and years:
 * `kernel-order`: a transcription of the Rust kernel's per-draw loops
   (crates/oneplace-appraise/src/uncertainty/kernel.rs) with arrays in place of
   scalars, in the kernel's order of operations, so its outputs can be compared
-  bit for bit.
+  bit for bit with a model oneplace evaluates with the kernel (one with a
+  drawn drop-off). Models whose inputs fold (family-support's do) oneplace
+  evaluates with the folded form (folded.rs), which sums in another order:
+  every variant then agrees with it to rounding, none bit for bit.
 
 Input paths understood (crates/oneplace-appraise/src/params.rs):
 cost.ID.scale, cost.ID[FY], cost.ID[FY..FY], outcome.ID.cohort[FY],

@@ -5,8 +5,10 @@
 use std::sync::atomic::AtomicBool;
 
 use oneplace_appraise::uncertainty::correlation::rank_correlation;
+use oneplace_appraise::uncertainty::folded;
+use oneplace_appraise::uncertainty::kernel::Kernel;
 use oneplace_appraise::uncertainty::sensitivity::{self, Method};
-use oneplace_appraise::uncertainty::simulate::{Options, Run, report, simulate};
+use oneplace_appraise::uncertainty::simulate::{NEVER, Options, Run, report, simulate};
 use oneplace_appraise::{Model, params, read_toml};
 use oneplace_refdata::ReferenceData;
 
@@ -154,6 +156,24 @@ fn the_same_seed_gives_the_same_results_whatever_the_threads() {
     // A longer run with the same seed starts with the same draws.
     let longer = run(&m, 12_000, 99, Some(2), false);
     assert_eq!(&longer.outputs.nppv[..8192], &one.outputs.nppv[..8192]);
+
+    // Every output of the largest example (correlated inputs, six
+    // agencies, payback), on one thread and on three.
+    let m = family_support(|t| t);
+    let (a, b) = (
+        run(&m, 9_000, 4, Some(1), true),
+        run(&m, 9_000, 4, Some(3), true),
+    );
+    let (a, b) = (&a.outputs, &b.outputs);
+    assert_eq!(a.inputs, b.inputs);
+    assert_eq!(a.npbi, b.npbi);
+    assert_eq!(a.financial_roi, b.financial_roi);
+    assert_eq!(a.cashable_financial_roi, b.cashable_financial_roi);
+    assert_eq!(a.nppv, b.nppv);
+    assert_eq!(a.public_value_roi, b.public_value_roi);
+    assert_eq!(a.agency_net, b.agency_net);
+    assert_eq!(a.payback_discounted, b.payback_discounted);
+    assert_eq!(a.payback_undiscounted, b.payback_undiscounted);
 }
 
 #[test]
@@ -196,6 +216,114 @@ fn stopping_early_returns_partial_results() {
         r.outputs.len()
     );
     assert_eq!(report(&m, &r).draws, r.outputs.len());
+    // On one thread the blocks finish in order: what is kept is the start
+    // of the full run, and the memory reported is what is held.
+    let full = run(&m, 50_000, 1, Some(1), false);
+    let n = r.outputs.len();
+    assert_eq!(r.outputs.nppv, full.outputs.nppv[..n]);
+    assert_eq!(
+        r.outputs.payback_discounted,
+        full.outputs.payback_discounted[..n]
+    );
+    assert_eq!(r.outputs.bytes(), n * (8 * 6 + 4));
+    assert_eq!(r.outputs.agency_net[0].capacity(), n);
+}
+
+fn family_support(edit: impl Fn(String) -> String) -> Model {
+    let text = include_str!("../../../examples/family-support.toml").to_string();
+    read_toml(
+        "family-support.toml",
+        &edit(text),
+        ReferenceData::embedded(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Re-evaluates every draw of a run from its kept inputs with the kernel,
+/// and returns the largest difference in any figure relative to its size
+/// (at least 1), after checking the payback years are the same.
+fn largest_difference_from_the_kernel(model: &Model, run: &Run) -> f64 {
+    let o = &run.outputs;
+    let mut kernel = Kernel::new(model, ReferenceData::embedded());
+    let mut nets = vec![0.0; model.agencies.len()];
+    let mut worst: f64 = 0.0;
+    let mut differ = |a: f64, b: f64| {
+        if !(a.is_nan() && b.is_nan()) {
+            worst = worst.max((a - b).abs() / a.abs().max(b.abs()).max(1.0));
+        }
+    };
+    for j in 0..o.len() {
+        for (u, column) in model.uncertain.iter().zip(&o.inputs) {
+            kernel.set(&u.target, column[j]);
+        }
+        let h = kernel.evaluate(&mut nets);
+        differ(h.npbi, o.npbi[j]);
+        differ(h.financial_roi, o.financial_roi[j]);
+        differ(h.cashable_financial_roi, o.cashable_financial_roi[j]);
+        differ(h.nppv, o.nppv[j]);
+        differ(h.public_value_roi, o.public_value_roi[j]);
+        for (net, column) in nets.iter().zip(&o.agency_net) {
+            differ(*net, column[j]);
+        }
+        assert_eq!(
+            h.payback_discounted.unwrap_or(NEVER),
+            o.payback_discounted[j]
+        );
+        assert_eq!(
+            h.payback_undiscounted.unwrap_or(NEVER),
+            o.payback_undiscounted[j]
+        );
+    }
+    worst
+}
+
+#[test]
+fn every_draw_is_the_evaluation_of_its_own_inputs() {
+    // The example folds: its figures agree with the kernel's to rounding.
+    let m = family_support(|t| t);
+    assert!(folded::compile(&m, ReferenceData::embedded()).is_some());
+    let r = run(&m, 10_000, 8, Some(2), true);
+    let worst = largest_difference_from_the_kernel(&m, &r);
+    assert!(worst < 1e-9, "{worst}");
+    // Payback varies between draws, so comparing it means something.
+    assert!(
+        r.outputs
+            .payback_discounted
+            .iter()
+            .any(|p| *p != r.outputs.payback_discounted[0])
+    );
+
+    // A drawn drop-off does not fold: the kernel evaluates every draw, so
+    // the figures are the kernel's exactly.
+    let m = family_support(|t| t.replacen("drop_off = 0.3", "drop_off = \"uniform(0.2, 0.4)\"", 1));
+    assert!(m.uncertain.iter().any(|u| u.path.ends_with("drop_off")));
+    assert!(folded::compile(&m, ReferenceData::embedded()).is_none());
+    let r = run(&m, 5_000, 8, Some(2), true);
+    assert_eq!(largest_difference_from_the_kernel(&m, &r), 0.0);
+}
+
+#[test]
+fn correlated_inputs_move_together_and_the_others_stay_independent() {
+    // The example correlates two successes out of nine inputs: the pair's
+    // ranks follow the target, the others' follow neither.
+    let m = family_support(|t| t);
+    let r = run(&m, 40_000, 21, None, true);
+    let index = |path: &str| m.uncertain.iter().position(|u| u.path == path).unwrap();
+    let inputs = &r.outputs.inputs;
+    let (a, b) = (
+        index("outcome.less-anti-social-behaviour.success"),
+        index("outcome.less-crime.success"),
+    );
+    let rho = rank_correlation(&inputs[a], &inputs[b]);
+    // Iman–Conover with normal scores sets the scores' correlation to the
+    // target; the ranks' then comes out at (6/π) asin(ρ/2), 0.582 for 0.6.
+    let expected = 6.0 / std::f64::consts::PI * (0.3f64).asin();
+    assert!((rho - expected).abs() < 0.01, "{rho}");
+    let c = index("outcome.less-crime.value[1].quantity");
+    for other in [a, b] {
+        let rho = rank_correlation(&inputs[c], &inputs[other]);
+        assert!(rho.abs() < 0.03, "{rho}");
+    }
 }
 
 #[test]

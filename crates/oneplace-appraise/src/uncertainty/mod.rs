@@ -3,6 +3,7 @@
 
 pub mod correlation;
 pub mod distribution;
+pub mod folded;
 pub mod kernel;
 pub mod sensitivity;
 pub mod simulate;
