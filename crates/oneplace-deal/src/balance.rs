@@ -650,11 +650,12 @@ pub fn to_json(b: &Balance) -> serde_json::Value {
 fn round(value: &mut serde_json::Value, key: Option<&str>) {
     match value {
         serde_json::Value::Number(n) if n.is_f64() => {
+            // Money is to the penny; shares and factors to six decimals.
             let fine = key.is_some_and(|k| {
                 matches!(
                     k,
                     "share" | "discount_factor" | "min" | "max" | "recipients"
-                ) || k.ends_with("share")
+                )
             });
             let scale = if fine { 1e6 } else { 100.0 };
             let x = n.as_f64().unwrap_or_default();

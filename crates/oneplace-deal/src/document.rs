@@ -650,16 +650,14 @@ pub fn flows_section(deal: &Deal, b: &Balance) -> Section {
 }
 
 fn flows_part(deal: &Deal, b: &Balance) -> Part {
+    // The chart's title must fit its width, so it does not repeat the deal's name.
     let mut charts = Vec::new();
     if b.flows
         .iter()
         .any(|f| f.gain_share != 0.0 || f.investment != 0.0)
     {
         let chart = CashFlow {
-            title: format!(
-                "{}: gain-share and investment paid to the place, cumulative",
-                deal.name
-            ),
+            title: "Gain-share and investment paid to the place, cumulative".to_string(),
             years: b
                 .flows
                 .iter()
