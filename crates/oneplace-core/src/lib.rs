@@ -14,6 +14,8 @@
 //!   seeded from the Unit Cost Database and extensible by a place.
 //! * [`Diagnostic`] and [`InputError`]: errors that say where in the input
 //!   (file, line and column, or sheet and cell) something is wrong.
+//! * [`toml_input`]: reading the TOML files people write, every problem
+//!   located, with the value conventions all input formats share.
 
 mod agency;
 mod allocate;
@@ -21,6 +23,7 @@ mod date;
 mod diag;
 mod money;
 mod number;
+pub mod toml_input;
 mod year;
 
 pub use agency::{AgencyKind, AgencyVocabulary, UnknownAgency, normalise_agency_name};

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 use oneplace_core::{InputError, LineIndex};
 use serde::{Deserialize, Serialize};
 
-use crate::toml_input::{Checker, S, parse_toml};
+use oneplace_core::toml_input::{Checker, S, parse_toml};
 
 /// The shipped catalogue's file name, as messages name it.
 pub const DEFAULT_NAME: &str = "catalogue/reform-deal-2015.toml";

@@ -12,7 +12,7 @@ use oneplace_core::{FinancialYear, InputError, LineIndex, Location};
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::Catalogue;
-use crate::toml_input::{Checker, S, Value, parse_toml};
+use oneplace_core::toml_input::{Checker, S, Value, parse_toml};
 
 /// A validated deal.
 #[derive(Clone, Debug, Serialize)]
@@ -1312,7 +1312,7 @@ impl Reader<'_> {
                 first_span.unwrap_or_default(),
                 format!(
                     "the recipients' shares add up to {}%",
-                    crate::toml_input::trim_number(total * 100.0)
+                    oneplace_core::toml_input::trim_number(total * 100.0)
                 ),
                 "shares that add up to 100%",
             );
@@ -1334,7 +1334,7 @@ impl Reader<'_> {
                 let annual_cap = s
                     .annual_cap
                     .as_ref()
-                    .and_then(|c| self.c.money(c, "the annual cap"));
+                    .and_then(|c| self.c.money(c, "the annual cap").map(|m| m.to_pounds_f64()));
                 let years = *s.years.get_ref();
                 if !(1..=200).contains(&years) {
                     self.c.error_expected(
@@ -1366,7 +1366,10 @@ impl Reader<'_> {
                 let id = self.declare(&i.id, "term");
                 let from = self.refer(&i.from, "counterparty");
                 let to = i.to.as_ref().map(|p| self.refer(p, "partner"));
-                let amount = self.c.money(&i.amount, "the amount");
+                let amount = self
+                    .c
+                    .money(&i.amount, "the amount")
+                    .map(|m| m.to_pounds_f64());
                 let year = self.c.year(&i.year, "the year");
                 Some(Investment {
                     id: id?,
@@ -1385,7 +1388,10 @@ impl Reader<'_> {
                 let id = self.declare(&tr.id, "term");
                 let from = self.refer(&tr.from, "counterparty");
                 let to = tr.to.as_ref().map(|p| self.refer(p, "partner"));
-                let amount = self.c.money(&tr.amount, "the amount");
+                let amount = self
+                    .c
+                    .money(&tr.amount, "the amount")
+                    .map(|m| m.to_pounds_f64());
                 let year = self.c.year(&tr.year, "the year");
                 let g = tr.gateway.get_ref();
                 let metric = self.refer(&g.metric, "metric");

@@ -335,7 +335,7 @@ fn offers(d: &LoadedDeal) -> Part {
                 format!(
                     "{}: {}{}{}",
                     metric.map_or(m.as_str(), |x| x.name.as_str()),
-                    crate::toml_input::trim_number(target),
+                    oneplace_core::toml_input::trim_number(target),
                     metric.map_or(String::new(), |x| if x.unit.is_empty() {
                         String::new()
                     } else {
@@ -445,9 +445,12 @@ fn terms(d: &LoadedDeal) -> Part {
         };
         let status = match metric_value(d, &tr.gateway.metric) {
             Some(v) if better(v, tr.gateway.threshold) => {
-                format!("met now ({})", crate::toml_input::trim_number(v))
+                format!("met now ({})", oneplace_core::toml_input::trim_number(v))
             }
-            Some(v) => format!("not yet met (now {})", crate::toml_input::trim_number(v)),
+            Some(v) => format!(
+                "not yet met (now {})",
+                oneplace_core::toml_input::trim_number(v)
+            ),
             None => "no measurement yet".to_string(),
         };
         t.push(vec![
@@ -457,7 +460,7 @@ fn terms(d: &LoadedDeal) -> Part {
             to(&tr.to).into(),
             format!(
                 "released when {name} is {op} {}{}: {status}{}",
-                crate::toml_input::trim_number(tr.gateway.threshold),
+                oneplace_core::toml_input::trim_number(tr.gateway.threshold),
                 tr.gateway
                     .review
                     .map_or(String::new(), |y| format!(" at the {y} gateway review")),
@@ -753,12 +756,12 @@ fn readiness_part(d: &LoadedDeal, r: &crate::readiness::Readiness) -> Part {
     section = section.with_note(if disagreements.is_empty() {
         format!(
             "Partners' scores differ by less than {} on every item.",
-            crate::toml_input::trim_number(r.disagreement_threshold)
+            oneplace_core::toml_input::trim_number(r.disagreement_threshold)
         )
     } else {
         format!(
             "Partners disagree (scores {} or more apart) on: {}.",
-            crate::toml_input::trim_number(r.disagreement_threshold),
+            oneplace_core::toml_input::trim_number(r.disagreement_threshold),
             disagreements.join("; ")
         )
     });

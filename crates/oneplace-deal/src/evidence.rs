@@ -312,7 +312,7 @@ pub fn show(value: f64, how: Show) -> String {
         Show::Pounds => Cell::Pounds(value).to_string(),
         Show::Ratio => Cell::Ratio(value).to_string(),
         Show::Percent => Cell::Percent(value).to_string(),
-        Show::Number => crate::toml_input::trim_number(value),
+        Show::Number => oneplace_core::toml_input::trim_number(value),
     }
 }
 

@@ -28,7 +28,6 @@ pub mod evidence;
 pub mod pdf;
 pub mod readiness;
 pub mod refresh;
-mod toml_input;
 
 use std::path::Path;
 

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalogue::{Catalogue, ItemKind};
 use crate::deal::Deal;
-use crate::toml_input::{Checker, S, parse_toml};
+use oneplace_core::toml_input::{Checker, S, parse_toml};
 
 /// One partner's answers.
 #[derive(Clone, Debug, Serialize)]
@@ -306,7 +306,7 @@ pub fn assess(
             Some(o) if o + 1e-9 >= t.min_score => {}
             Some(o) => shortfalls.push(format!(
                 "mean score {o:.2} is below {}",
-                crate::toml_input::trim_number(t.min_score)
+                oneplace_core::toml_input::trim_number(t.min_score)
             )),
             None => shortfalls.push("no scores".into()),
         }
@@ -318,7 +318,7 @@ pub fn assess(
                 Some(m) if m + 1e-9 >= *min => {}
                 Some(m) => shortfalls.push(format!(
                     "{name} scores {m:.2}, below {}",
-                    crate::toml_input::trim_number(*min)
+                    oneplace_core::toml_input::trim_number(*min)
                 )),
                 None => shortfalls.push(format!("{name} is not scored")),
             }

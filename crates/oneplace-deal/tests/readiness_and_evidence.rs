@@ -376,8 +376,8 @@ fn bad_terms_and_references_are_refused_together_with_their_places() {
     assert_eq!(
         lines,
         vec![
-            "error: d/deal.toml:63:9: the gain-share share is 150%, outside 0% to 100% (expected a share from 0% to 100%, such as \"50%\" or 0.5)",
-            "error: d/deal.toml:64:14: the annual cap is negative (-£5.00) (expected an amount of zero or more, such as \"£500,000\")",
+            "error: d/deal.toml:63:9: the gain-share share is 150%, outside 0% to 100% (expected a share from 0% to 100%, such as \"60%\" or 0.6)",
+            "error: d/deal.toml:64:14: the annual cap is negative (-£5.00) (expected an amount of zero or more, such as \"£100,000\")",
             "error: d/deal.toml:54:22: unknown metric 'jobs' (expected a metric of the deal: placements)",
             "error: d/deal.toml:42:1: ask 'ask-money' tackles no barrier (expected barriers = [\"...\"]: every ask tackles at least one barrier of the catalogue)",
         ]

@@ -37,7 +37,6 @@ pub mod place;
 pub mod programme;
 pub mod record;
 pub mod register;
-mod toml_input;
 
 pub use extract::{ExtractFormat, Grid, read_extract};
 pub use import::{ImportOutcome, import};

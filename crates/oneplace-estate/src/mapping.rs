@@ -34,7 +34,7 @@ use serde::Deserialize;
 
 use crate::model::{Condition, Place, Tenure, Use, Vocabulary};
 use crate::record::{Field, FloorUnit, LandUnit, MoneyUnit, Reading, ShareUnit};
-use crate::toml_input::{Checker, S, parse_toml};
+use oneplace_core::toml_input::{Checker, S, parse_toml};
 
 /// How to read one partner's extracts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,7 +102,7 @@ pub fn read_mapping(name: &str, text: &str, place: &Place) -> Result<Mapping, In
                 .replace(' ', "");
             let found = known.iter().position(|k| *k == t);
             if found.is_none() {
-                c.error(
+                c.error_expected(
                     s.span(),
                     format!("unknown unit '{}' for {key}", s.get_ref()),
                     format!("one of: {}", known.join(", ")),
@@ -136,7 +136,7 @@ pub fn read_mapping(name: &str, text: &str, place: &Place) -> Result<Mapping, In
         let mut chars = s.get_ref().chars();
         match (chars.next(), chars.next()) {
             (Some(ch), None) => reading.services_separator = ch,
-            _ => c.error(
+            _ => c.error_expected(
                 s.span(),
                 "services_separator is not one character",
                 "a character such as \";\"",
@@ -149,7 +149,7 @@ pub fn read_mapping(name: &str, text: &str, place: &Place) -> Result<Mapping, In
         Some(h) => match u32::try_from(*h.get_ref()) {
             Ok(r) if r >= 1 => r,
             _ => {
-                c.error(
+                c.error_expected(
                     h.span(),
                     format!("header_row is {}", h.get_ref()),
                     "a row number from 1",
@@ -165,7 +165,7 @@ pub fn read_mapping(name: &str, text: &str, place: &Place) -> Result<Mapping, In
             let hint = Field::from_column(key.get_ref())
                 .map(|f| format!("'{}' (units go in [units]); ", f.key()))
                 .unwrap_or_default();
-            c.error(
+            c.error_expected(
                 key.span(),
                 format!("unknown field '{}' in [columns]", key.get_ref()),
                 format!("{hint}one of: {}", Field::ALL.map(Field::key).join(", ")),
@@ -176,7 +176,7 @@ pub fn read_mapping(name: &str, text: &str, place: &Place) -> Result<Mapping, In
             OneOrMany::One(n) => vec![n.clone()],
             OneOrMany::Many(ns) if field.is_money() && !ns.is_empty() => ns.clone(),
             OneOrMany::Many(_) if field.is_money() => {
-                c.error(
+                c.error_expected(
                     value.span(),
                     format!("columns.{} lists no column", key.get_ref()),
                     "one or more header names",
@@ -184,7 +184,7 @@ pub fn read_mapping(name: &str, text: &str, place: &Place) -> Result<Mapping, In
                 continue;
             }
             OneOrMany::Many(_) => {
-                c.error(
+                c.error_expected(
                     value.span(),
                     format!(
                         "columns.{} lists several columns, but only money columns add up",
@@ -196,7 +196,7 @@ pub fn read_mapping(name: &str, text: &str, place: &Place) -> Result<Mapping, In
             }
         };
         if names.iter().any(|n| n.trim().is_empty()) {
-            c.error(
+            c.error_expected(
                 value.span(),
                 format!("columns.{} has an empty header name", key.get_ref()),
                 "the column's name in the extract's header row",
@@ -208,7 +208,7 @@ pub fn read_mapping(name: &str, text: &str, place: &Place) -> Result<Mapping, In
     let partner = match (&raw.partner, columns.contains_key(&Field::Partner)) {
         (Some(p), false) => {
             if place.partner(p.get_ref()).is_none() {
-                c.error(
+                c.error_expected(
                     p.span(),
                     format!(
                         "unknown partner '{}': the place file does not name it",
@@ -221,7 +221,7 @@ pub fn read_mapping(name: &str, text: &str, place: &Place) -> Result<Mapping, In
         }
         (None, true) => None,
         (Some(p), true) => {
-            c.error(
+            c.error_expected(
                 p.span(),
                 "the mapping gives both a partner and a partner column",
                 "partner = \"ID\" when every row is one partner's, or columns.partner when the extract says whose each row is",
@@ -241,7 +241,7 @@ pub fn read_mapping(name: &str, text: &str, place: &Place) -> Result<Mapping, In
         .filter(|f| f.required() && *f != Field::Partner)
     {
         if !columns.contains_key(&f) {
-            c.error(
+            c.error_expected(
                 raw.columns.span(),
                 format!("[columns] does not map {}", f.key()),
                 format!("{} = \"HEADER\"", f.key()),
@@ -256,7 +256,7 @@ pub fn read_mapping(name: &str, text: &str, place: &Place) -> Result<Mapping, In
             "condition" => Field::Condition,
             "partner" => Field::Partner,
             other => {
-                c.error(
+                c.error_expected(
                     table.span(),
                     format!("unknown code table [codes.{other}]"),
                     "codes.tenure, codes.use, codes.condition or codes.partner",
@@ -265,7 +265,7 @@ pub fn read_mapping(name: &str, text: &str, place: &Place) -> Result<Mapping, In
             }
         };
         if !columns.contains_key(&field) {
-            c.error(
+            c.error_expected(
                 table.span(),
                 format!(
                     "[codes.{}] is given but [columns] does not map {}",
@@ -285,7 +285,7 @@ pub fn read_mapping(name: &str, text: &str, place: &Place) -> Result<Mapping, In
                 _ => (place.partner(v).is_some(), place.partner_ids()),
             };
             if !ok {
-                c.error(
+                c.error_expected(
                     value.span(),
                     format!(
                         "code '{}' maps to '{v}', which is not a {} of the register",
@@ -299,7 +299,7 @@ pub fn read_mapping(name: &str, text: &str, place: &Place) -> Result<Mapping, In
                 .keys()
                 .any(|k: &String| k.eq_ignore_ascii_case(code.get_ref().trim()))
             {
-                c.error(
+                c.error_expected(
                     code.span(),
                     format!("code '{}' is listed twice", code.get_ref()),
                     "each code once (codes ignore case)",

@@ -46,7 +46,7 @@ use oneplace_refdata::{OptimismBiasTable, ReferenceData, ValueKind};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Place, Register, SiteId};
-use crate::toml_input::{Checker, Num, S, parse_toml};
+use oneplace_core::toml_input::{Checker, S, Value, parse_toml};
 
 /// The appraisal settings every option shares.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -218,10 +218,10 @@ struct RawOption {
 struct RawVacate {
     site: S<String>,
     from: S<String>,
-    saving: Option<S<Num>>,
-    rates_saving: Option<S<Num>>,
+    saving: Option<S<Value>>,
+    rates_saving: Option<S<Value>>,
     dispose: Option<S<bool>>,
-    receipt: Option<S<Num>>,
+    receipt: Option<S<Value>>,
     receipt_year: Option<S<String>>,
     confidence: Option<S<i64>>,
 }
@@ -233,8 +233,8 @@ struct RawCost {
     partner: S<String>,
     #[serde(rename = "type")]
     kind: S<String>,
-    amounts: Option<S<BTreeMap<S<String>, S<Num>>>>,
-    annual: Option<S<Num>>,
+    amounts: Option<S<BTreeMap<S<String>, S<Value>>>>,
+    annual: Option<S<Value>>,
     from: Option<S<String>>,
     to: Option<S<String>>,
     confidence: Option<S<i64>>,
@@ -245,7 +245,7 @@ struct RawCost {
 struct RawSaving {
     name: S<String>,
     partner: S<String>,
-    annual: S<Num>,
+    annual: S<Value>,
     from: S<String>,
     to: Option<S<String>>,
     confidence: Option<S<i64>>,
@@ -255,14 +255,14 @@ struct RawSaving {
 #[serde(deny_unknown_fields)]
 struct RawOutcome {
     measure: S<String>,
-    count: S<Num>,
+    count: S<Value>,
     year: S<String>,
     name: Option<S<String>>,
-    economic: Option<S<Num>>,
+    economic: Option<S<Value>>,
     years: Option<S<i64>>,
-    deadweight: Option<S<Num>>,
-    displacement: Option<S<Num>>,
-    leakage: Option<S<Num>>,
+    deadweight: Option<S<Value>>,
+    displacement: Option<S<Value>>,
+    leakage: Option<S<Value>>,
     value_source: Option<S<String>>,
     confidence: Option<S<i64>>,
 }
@@ -285,7 +285,7 @@ impl Reader<'_> {
         match usize::try_from(t) {
             Ok(t) if t < years => Some(t),
             _ => {
-                self.c.error(
+                self.c.error_expected(
                     s.span(),
                     format!("{what} {y} is outside the appraisal"),
                     format!("a year from {first} to {}", first.offset(years as i32 - 1)),
@@ -306,7 +306,7 @@ impl Reader<'_> {
                 .iter()
                 .map(u8::to_string)
                 .collect();
-            self.c.error(
+            self.c.error_expected(
                 s.span(),
                 format!(
                     "confidence {} is not a grade of the optimism-bias table",
@@ -326,7 +326,7 @@ impl Reader<'_> {
             Some(s.get_ref().clone())
         } else {
             let ids = self.place.partner_ids();
-            self.c.error(
+            self.c.error_expected(
                 s.span(),
                 format!("unknown partner '{}'", s.get_ref()),
                 format!("a partner of the place: {ids}"),
@@ -340,7 +340,7 @@ impl Reader<'_> {
         match id {
             Some(id) if self.register.get(&id).is_some() => Some(id),
             Some(id) => {
-                self.c.error(
+                self.c.error_expected(
                     s.span(),
                     format!("site '{id}' is not in the register"),
                     "a site of the register, written partner/reference",
@@ -348,7 +348,7 @@ impl Reader<'_> {
                 None
             }
             None => {
-                self.c.error(
+                self.c.error_expected(
                     s.span(),
                     format!("'{}' is not a site id", s.get_ref()),
                     "partner/reference, such as \"police/KM-01\"",
@@ -359,14 +359,7 @@ impl Reader<'_> {
     }
 
     fn text(&mut self, s: &S<String>, what: &str) -> Option<String> {
-        let t = s.get_ref().split_whitespace().collect::<Vec<_>>().join(" ");
-        if t.is_empty() {
-            self.c
-                .error(s.span(), format!("{what} is empty"), format!("a {what}"));
-            None
-        } else {
-            Some(t)
-        }
+        self.c.text(s, what)
     }
 }
 
@@ -394,7 +387,7 @@ pub fn read_options(
     r.years = match usize::try_from(*s.years.get_ref()) {
         Ok(y) if (1..=200).contains(&y) => Some(y),
         _ => {
-            r.c.error(
+            r.c.error_expected(
                 s.years.span(),
                 format!("years is {}", s.years.get_ref()),
                 "from 1 to 200",
@@ -411,7 +404,7 @@ pub fn read_options(
                 .iter()
                 .map(|x| x.name.as_str())
                 .collect();
-            r.c.error(
+            r.c.error_expected(
                 d.span(),
                 format!("unknown discount schedule '{}'", d.get_ref()),
                 format!("one of: {}", known.join(", ")),
@@ -454,13 +447,13 @@ fn read_option(
     let raw = o.get_ref();
     let id = raw.id.get_ref().clone();
     if !is_identifier(&id) {
-        r.c.error(
+        r.c.error_expected(
             raw.id.span(),
             format!("option id '{id}' is not lower-case kebab-case"),
             "an id such as \"kingsmere-hub\"",
         );
     } else if !ids.insert(id.clone()) {
-        r.c.error(
+        r.c.error_expected(
             raw.id.span(),
             format!("option '{id}' is given twice"),
             "a different id for each option",
@@ -482,7 +475,7 @@ fn read_option(
         };
         let Some(site_id) = site else { continue };
         if !vacated.insert(site_id.clone()) {
-            r.c.error(
+            r.c.error_expected(
                 v_raw.site.span(),
                 format!("site '{site_id}' is vacated twice"),
                 "each site once",
@@ -506,7 +499,7 @@ fn read_option(
                 .map(|x| x.span())
                 .or(v_raw.receipt_year.as_ref().map(|y| y.span()))
         {
-            r.c.error(
+            r.c.error_expected(
                 x,
                 "a receipt is given for a site that is not sold",
                 "dispose = true, or no receipt",
@@ -517,7 +510,7 @@ fn read_option(
                 (Some(x), _) => r.c.money(x, "receipt"),
                 (None, Some(m)) => Some(m),
                 (None, None) => {
-                    r.c.error(
+                    r.c.error_expected(
                         v_raw.site.span(),
                         format!(
                             "site '{site_id}' is sold but the register has no market value for it"
@@ -559,7 +552,7 @@ fn read_option(
     let host = raw.host.as_ref().and_then(|h| {
         let id = r.site(h)?;
         if vacated.contains(&id) {
-            r.c.error(
+            r.c.error_expected(
                 h.span(),
                 format!("the host '{id}' is also vacated"),
                 "a host that stays in use",
@@ -576,7 +569,7 @@ fn read_option(
         let partner = r.partner(&cr.partner);
         let kind = CostKind::parse(cr.kind.get_ref());
         if kind.is_none() {
-            r.c.error(
+            r.c.error_expected(
                 cr.kind.span(),
                 format!("unknown cost type '{}'", cr.kind.get_ref()),
                 "capital, revenue or in_kind",
@@ -591,7 +584,7 @@ fn read_option(
         match (&cr.amounts, &cr.annual) {
             (Some(map), None) => {
                 if cr.from.is_some() || cr.to.is_some() {
-                    r.c.error(
+                    r.c.error_expected(
                         map.span(),
                         "from and to go with annual, not with amounts by year",
                         "amounts = { \"2026/27\" = \"£…\" }, or annual with from and to",
@@ -610,7 +603,7 @@ fn read_option(
                 let from = match &cr.from {
                     Some(f) => r.year(f, "from"),
                     None => {
-                        r.c.error(
+                        r.c.error_expected(
                             annual.span(),
                             "an annual cost needs from",
                             "from = \"2027/28\"",
@@ -629,7 +622,7 @@ fn read_option(
                         }
                     }
                     (Some(_), Some(_), Some(_)) => {
-                        r.c.error(
+                        r.c.error_expected(
                             c.span(),
                             "the cost's to year is before its from year",
                             "from no later than to",
@@ -640,7 +633,7 @@ fn read_option(
                 }
             }
             _ => {
-                r.c.error(
+                r.c.error_expected(
                     c.span(),
                     "a cost needs either amounts by year or an annual amount",
                     "amounts = { \"2026/27\" = \"£…\" }, or annual = \"£…\" with from (and to)",
@@ -679,7 +672,7 @@ fn read_option(
         if let (Some(f), Some(t)) = (from, to)
             && f > t
         {
-            r.c.error(
+            r.c.error_expected(
                 s.span(),
                 "the saving's to year is before its from year",
                 "from no later than to",
@@ -707,7 +700,7 @@ fn read_option(
             "jobs" => Some(Measure::Jobs),
             "homes" => Some(Measure::Homes),
             other => {
-                r.c.error(
+                r.c.error_expected(
                     xr.measure.span(),
                     format!("unknown measure '{other}'"),
                     "jobs or homes",
@@ -728,7 +721,7 @@ fn read_option(
             Some(g) => r.grade(g),
             None => confidence,
         };
-        let rate = |r: &mut Reader, v: &Option<S<Num>>, what: &str| match v {
+        let rate = |r: &mut Reader, v: &Option<S<Value>>, what: &str| match v {
             Some(v) => r.c.share(v, what),
             None => Some(0.0),
         };
@@ -742,7 +735,7 @@ fn read_option(
                     (xr.value_source.as_ref().map(|s| s.span()), "value_source"),
                 ] {
                     if let Some(span) = given {
-                        r.c.error(
+                        r.c.error_expected(
                             span,
                             format!("{key} is given but the outcome has no economic value"),
                             "economic = \"£…\" (a year per unit), or no valuation keys",
@@ -758,7 +751,11 @@ fn read_option(
                     Some(y) => match usize::try_from(*y.get_ref()) {
                         Ok(n) if n >= 1 => Some(n),
                         _ => {
-                            r.c.error(y.span(), format!("years is {}", y.get_ref()), "1 or more");
+                            r.c.error_expected(
+                                y.span(),
+                                format!("years is {}", y.get_ref()),
+                                "1 or more",
+                            );
                             None
                         }
                     },
@@ -769,7 +766,7 @@ fn read_option(
                 let source = match &xr.value_source {
                     Some(s) => r.text(s, "value_source"),
                     None => {
-                        r.c.error(
+                        r.c.error_expected(
                             e.span(),
                             "an economic value needs its source",
                             "value_source = \"…\" (where the value per unit comes from)",
@@ -823,7 +820,7 @@ fn read_option(
         && raw.saving.is_empty()
         && raw.outcome.is_empty()
     {
-        r.c.error(
+        r.c.error_expected(
             o.span(),
             format!("option '{id}' has nothing to appraise"),
             "[[option.vacate]], [[option.cost]], [[option.saving]] or [[option.outcome]] entries",
@@ -845,7 +842,7 @@ fn read_option(
         costs,
         savings,
         outcomes,
-        location: r.c.index.location(o.span().start),
+        location: r.c.at.location(o.span().start),
     })
 }
 

@@ -24,7 +24,7 @@ use oneplace_core::{AgencyVocabulary, FinancialYear, InputError, LineIndex, is_i
 use serde::Deserialize;
 
 use crate::model::{Partner, Place, Thresholds};
-use crate::toml_input::{Checker, Num, S, parse_toml};
+use oneplace_core::toml_input::{Checker, S, Value, parse_toml};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -46,8 +46,8 @@ struct RawPlace {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawAnalysis {
-    under_used_below: Option<S<Num>>,
-    co_location_within_km: Option<S<Num>>,
+    under_used_below: Option<S<Value>>,
+    co_location_within_km: Option<S<Value>>,
 }
 
 #[derive(Deserialize)]
@@ -66,7 +66,7 @@ pub fn read_place(file: &str, text: &str) -> Result<Place, InputError> {
     let place = raw.place.get_ref();
     let price_year: Option<FinancialYear> = c.year(&place.price_year, "price_year");
     if place.name.get_ref().trim().is_empty() {
-        c.error(
+        c.error_expected(
             place.name.span(),
             "the place has no name",
             "a name such as \"Northshire\"",
@@ -94,13 +94,13 @@ pub fn read_place(file: &str, text: &str) -> Result<Place, InputError> {
         let r = p.get_ref();
         let id = r.id.get_ref();
         if !is_identifier(id) {
-            c.error(
+            c.error_expected(
                 r.id.span(),
                 format!("partner id '{id}' is not lower-case kebab-case"),
                 "an id such as \"county\" or \"fire-service\"",
             );
         } else if !seen.insert(id.clone()) {
-            c.error(
+            c.error_expected(
                 r.id.span(),
                 format!("partner '{id}' is named twice"),
                 "one [[partner]] per partner",
@@ -109,7 +109,7 @@ pub fn read_place(file: &str, text: &str) -> Result<Place, InputError> {
         let kind = match vocabulary.resolve(r.kind.get_ref()) {
             Ok(k) => k.id.clone(),
             Err(e) => {
-                c.error(
+                c.error_expected(
                     r.kind.span(),
                     e.to_string(),
                     format!("a kind of the agency vocabulary, such as {}", KIND_EXAMPLES),

@@ -27,7 +27,7 @@ use std::collections::BTreeSet;
 use oneplace_core::{FinancialYear, InputError, LineIndex, Money, is_identifier};
 use serde::{Deserialize, Serialize};
 
-use crate::toml_input::{Checker, Num, S, parse_toml};
+use oneplace_core::toml_input::{Checker, S, Value, parse_toml};
 
 /// The four measures, each known or not.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -96,10 +96,10 @@ struct RawYear {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawMeasures {
-    capital_receipts: Option<S<Num>>,
-    running_cost_savings: Option<S<Num>>,
-    jobs: Option<S<Num>>,
-    homes: Option<S<Num>>,
+    capital_receipts: Option<S<Value>>,
+    running_cost_savings: Option<S<Value>>,
+    jobs: Option<S<Value>>,
+    homes: Option<S<Value>>,
 }
 
 fn measures(c: &mut Checker, m: &RawMeasures) -> Measures {
@@ -128,13 +128,13 @@ pub fn read_programme(file: &str, text: &str) -> Result<Programme, InputError> {
         let pr = p.get_ref();
         let id = pr.id.get_ref().clone();
         if !is_identifier(&id) {
-            c.error(
+            c.error_expected(
                 pr.id.span(),
                 format!("project id '{id}' is not lower-case kebab-case"),
                 "an id such as \"kingsmere-hub\"",
             );
         } else if !ids.insert(id.clone()) {
-            c.error(
+            c.error_expected(
                 pr.id.span(),
                 format!("project '{id}' is given twice"),
                 "a different id for each project",
@@ -147,7 +147,7 @@ pub fn read_programme(file: &str, text: &str) -> Result<Programme, InputError> {
                 continue;
             };
             if years.iter().any(|x| x.year == year) {
-                c.error(
+                c.error_expected(
                     yr.year.span(),
                     format!("project '{id}' gives {year} twice"),
                     "one [[project.year]] per year",
@@ -157,7 +157,7 @@ pub fn read_programme(file: &str, text: &str) -> Result<Programme, InputError> {
             let target = match &yr.target {
                 Some(t) => measures(&mut c, t.get_ref()),
                 None => {
-                    c.error(y.span(), format!("project '{id}' has no target for {year}"), "target = { capital_receipts = …, running_cost_savings = …, jobs = …, homes = … }");
+                    c.error_expected(y.span(), format!("project '{id}' has no target for {year}"), "target = { capital_receipts = …, running_cost_savings = …, jobs = …, homes = … }");
                     Measures::default()
                 }
             };

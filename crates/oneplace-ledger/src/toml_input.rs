@@ -1,75 +1,54 @@
-//! Reading the TOML files that sit beside a ledger (agreements, contribution
-//! plans): parse errors and every later check carry the file, line and
-//! column, and all problems are gathered before any is reported.
+//! The ledger's checks of the TOML files that sit beside a journal
+//! (agreements, contribution plans): the shared located [`Checker`] of
+//! `oneplace_core::toml_input`, plus names checked against the ledger and
+//! percentages as basis points.
 
 use std::collections::BTreeMap;
+use std::ops::{Deref, DerefMut};
 
-use oneplace_core::{Diagnostic, InputError, LineIndex, Money};
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
-use toml::Spanned;
+use oneplace_core::toml_input::{self, S};
+pub(crate) use oneplace_core::toml_input::{Value, parse_toml};
 
 use crate::model::{Id, Ledger};
-
-type S<T> = Spanned<T>;
-
-/// Parses `text`, turning a syntax or shape error into a located diagnostic.
-pub(crate) fn parse_toml<T: DeserializeOwned>(
-    index: &LineIndex,
-    text: &str,
-) -> Result<T, InputError> {
-    toml::from_str(text).map_err(|e| {
-        let location = e
-            .span()
-            .map_or_else(|| index.whole(), |s| index.location(s.start));
-        InputError::one(Diagnostic::new(
-            location,
-            e.message().split_whitespace().collect::<Vec<_>>().join(" "),
-        ))
-    })
-}
-
-/// Numbers or text (`"£100,000"`, `"60%"`).
-#[derive(Deserialize, Clone)]
-#[serde(untagged)]
-pub(crate) enum Value {
-    Int(i64),
-    Float(f64),
-    Text(String),
-}
 
 /// Checks names against the ledger and values against their kinds,
 /// collecting a diagnostic for each problem.
 pub(crate) struct Checker<'a> {
-    pub(crate) at: &'a LineIndex,
+    base: toml_input::Checker<'a>,
     pub(crate) ledger: &'a Ledger,
-    pub(crate) diags: Vec<Diagnostic>,
+}
+
+impl<'a> Deref for Checker<'a> {
+    type Target = toml_input::Checker<'a>;
+    fn deref(&self) -> &Self::Target {
+        &self.base
+    }
+}
+
+impl DerefMut for Checker<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.base
+    }
 }
 
 impl<'a> Checker<'a> {
-    pub(crate) fn new(at: &'a LineIndex, ledger: &'a Ledger) -> Checker<'a> {
+    pub(crate) fn new(at: &'a oneplace_core::LineIndex, ledger: &'a Ledger) -> Checker<'a> {
         Checker {
-            at,
+            base: toml_input::Checker::new(at),
             ledger,
-            diags: Vec::new(),
         }
     }
 
-    pub(crate) fn error(
-        &mut self,
-        span: std::ops::Range<usize>,
-        message: impl Into<String>,
-        expected: impl Into<String>,
-    ) {
-        let d = Diagnostic::new(self.at.location(span.start), message).expected(expected);
-        self.diags.push(d);
+    /// Every problem found, or none.
+    pub(crate) fn finish(self) -> Result<(), oneplace_core::InputError> {
+        self.base.finish()
     }
 
     pub(crate) fn partner(&mut self, s: &S<String>) -> Option<Id> {
         let found = self.ledger.partner(s.get_ref());
         if found.is_none() {
             let ids: Vec<&str> = self.ledger.partners.iter().map(|p| p.id.as_str()).collect();
-            self.error(
+            self.error_expected(
                 s.span(),
                 format!("unknown partner '{}'", s.get_ref()),
                 format!("a partner of the ledger: {}", ids.join(", ")),
@@ -82,7 +61,7 @@ impl<'a> Checker<'a> {
         let found = self.ledger.scheme(s.get_ref());
         if found.is_none() {
             let ids: Vec<&str> = self.ledger.schemes.iter().map(|p| p.id.as_str()).collect();
-            self.error(
+            self.error_expected(
                 s.span(),
                 format!("unknown scheme '{}'", s.get_ref()),
                 format!("a scheme of the ledger: {}", ids.join(", ")),
@@ -95,40 +74,13 @@ impl<'a> Checker<'a> {
         let found = self.ledger.source(s.get_ref());
         if found.is_none() {
             let ids: Vec<&str> = self.ledger.sources.iter().map(|p| p.id.as_str()).collect();
-            self.error(
+            self.error_expected(
                 s.span(),
                 format!("unknown funding source '{}'", s.get_ref()),
                 format!("a source of the ledger: {}", ids.join(", ")),
             );
         }
         found
-    }
-
-    pub(crate) fn money(&mut self, v: &S<Value>, what: &str) -> Option<Money> {
-        let r = match v.get_ref() {
-            Value::Int(i) => Ok(Money::from_pounds(*i)),
-            Value::Float(f) => Ok(Money::from_pounds_rounded(*f)),
-            Value::Text(t) => Money::parse(t).map_err(|e| e.to_string()),
-        };
-        match r {
-            Ok(m) if !m.is_negative() => Some(m),
-            Ok(m) => {
-                self.error(
-                    v.span(),
-                    format!("{what} is {m}"),
-                    "an amount of zero or more",
-                );
-                None
-            }
-            Err(e) => {
-                self.error(
-                    v.span(),
-                    format!("{what}: {e}"),
-                    "an amount such as \"£100,000\"",
-                );
-                None
-            }
-        }
     }
 
     /// A percentage as basis points.
@@ -141,7 +93,7 @@ impl<'a> Checker<'a> {
         match r {
             Some(x) if (0.0..=1.0).contains(&x) => Some((x * 10_000.0).round() as u32),
             _ => {
-                self.error(
+                self.error_expected(
                     v.span(),
                     format!("{what} is not a percentage from 0% to 100%"),
                     "a percentage such as \"60%\"",
@@ -170,7 +122,7 @@ impl<'a> Checker<'a> {
             }
         }
         if ok && total != 10_000 {
-            self.error(
+            self.error_expected(
                 map.span(),
                 format!("the {what} add up to {}%", f64::from(total) / 100.0),
                 "shares that add up to 100%",

@@ -128,7 +128,7 @@ fn rate_ppm(v: &mut Checker, value: &S<Value>, what: &str) -> Option<i64> {
     match rate {
         Some(r) if (-1.0..=1.0).contains(&r) => Some((r * 1_000_000.0).round() as i64),
         _ => {
-            v.error(
+            v.error_expected(
                 value.span(),
                 format!("{what} is not a percentage from -100% to 100%"),
                 "a percentage such as \"2.5%\"",
@@ -153,7 +153,7 @@ pub fn parse_plan(name: &str, text: &str, ledger: &Ledger) -> Result<Plan, Input
     let year = match FinancialYear::parse(h.year.get_ref()) {
         Ok(y) => Some(y),
         Err(e) => {
-            v.error(
+            v.error_expected(
                 h.year.span(),
                 e.to_string(),
                 "the financial year being planned, such as 2026/27",
@@ -166,7 +166,7 @@ pub fn parse_plan(name: &str, text: &str, ledger: &Ledger) -> Result<Plan, Input
         Some(("planned", _)) => Some(Base::Planned),
         Some(("received", _)) => Some(Base::Received),
         Some((other, span)) => {
-            v.error(
+            v.error_expected(
                 span,
                 format!("'{other}' is not a base"),
                 "planned or received",
@@ -181,7 +181,7 @@ pub fn parse_plan(name: &str, text: &str, ledger: &Ledger) -> Result<Plan, Input
     let schedule = match &h.instalments {
         None => Schedule::Quarterly,
         Some(s) => Schedule::parse(s.get_ref()).unwrap_or_else(|| {
-            v.error(
+            v.error_expected(
                 s.span(),
                 format!("'{}' is not an instalment schedule", s.get_ref()),
                 "annual, quarterly or monthly",
@@ -197,7 +197,7 @@ pub fn parse_plan(name: &str, text: &str, ledger: &Ledger) -> Result<Plan, Input
         None | Some(("last", _)) => false,
         Some(("first", _)) => true,
         Some((other, span)) => {
-            v.error(
+            v.error_expected(
                 span,
                 format!("'{other}' is not an instalment"),
                 "first or last",
@@ -217,7 +217,7 @@ pub fn parse_plan(name: &str, text: &str, ledger: &Ledger) -> Result<Plan, Input
         let p = v.partner(p);
         let schedule = Schedule::parse(word.get_ref());
         if schedule.is_none() {
-            v.error(
+            v.error_expected(
                 word.span(),
                 format!("'{}' is not an instalment schedule", word.get_ref()),
                 "annual, quarterly or monthly",
@@ -235,7 +235,7 @@ pub fn parse_plan(name: &str, text: &str, ledger: &Ledger) -> Result<Plan, Input
             "planned" => Some(ChangeKind::Planned),
             "efficiency" => Some(ChangeKind::Efficiency),
             other => {
-                v.error(
+                v.error_expected(
                     c_ref.kind.span(),
                     format!("'{other}' is not a kind of change"),
                     "recurrent, planned or efficiency",
@@ -269,7 +269,7 @@ pub fn parse_plan(name: &str, text: &str, ledger: &Ledger) -> Result<Plan, Input
         let amount = v.money(&r.amount, "client income");
         if let (Some(p), Some(s), Some(amount)) = (p, s, amount) {
             if client_income.iter().any(|(q, t, _, _)| *q == p && *t == s) {
-                v.error(
+                v.error_expected(
                     ci.span(),
                     "client income for this partner and source is given twice",
                     "one [[client_income]] per partner and source",
@@ -312,7 +312,7 @@ fn change_amount(v: &mut Checker, value: &S<Value>, kind: Option<ChangeKind>) ->
     };
     parsed
         .map_err(|e| {
-            v.error(
+            v.error_expected(
                 value.span(),
                 format!("the change: {e}"),
                 "an amount such as \"£100,000\" or \"-£20,000\"",

@@ -214,7 +214,7 @@ pub fn parse_agreement(name: &str, text: &str, ledger: &Ledger) -> Result<Agreem
     let year = match FinancialYear::parse(header.get_ref().year.get_ref()) {
         Ok(y) => Some(y),
         Err(e) => {
-            v.error(
+            v.error_expected(
                 header.get_ref().year.span(),
                 e.to_string(),
                 "a financial year such as 2025/26",
@@ -240,7 +240,7 @@ pub fn parse_agreement(name: &str, text: &str, ledger: &Ledger) -> Result<Agreem
                     "risk-pool" => Step::RiskPool,
                     "partners" => Step::Partners,
                     other => {
-                        v.error(
+                        v.error_expected(
                             s.span(),
                             format!("'{other}' is not a waterfall step"),
                             "performance, underspends, risk-pool or partners",
@@ -249,12 +249,12 @@ pub fn parse_agreement(name: &str, text: &str, ledger: &Ledger) -> Result<Agreem
                     }
                 };
                 if steps.contains(&step) {
-                    v.error(s.span(), "a step is named twice", "each step once");
+                    v.error_expected(s.span(), "a step is named twice", "each step once");
                 }
                 steps.push(step);
             }
             if !steps.contains(&Step::Partners) {
-                v.error(o.get_ref().waterfall.span(), "the waterfall never reaches the partners: what the other steps leave would be unassigned", "a waterfall ending with \"partners\"");
+                v.error_expected(o.get_ref().waterfall.span(), "the waterfall never reaches the partners: what the other steps leave would be unassigned", "a waterfall ending with \"partners\"");
             }
             steps
         }
@@ -273,7 +273,7 @@ pub fn parse_agreement(name: &str, text: &str, ledger: &Ledger) -> Result<Agreem
                 Some("retain") | Some("management-action") => false,
                 Some(other) => {
                     let span = u.default.as_ref().map(|d| d.span()).unwrap_or_default();
-                    v.error(
+                    v.error_expected(
                         span,
                         format!("'{other}' is not an underspend type"),
                         "windfall or management-action",
@@ -308,7 +308,7 @@ pub fn parse_agreement(name: &str, text: &str, ledger: &Ledger) -> Result<Agreem
             "threshold" => match &r.threshold {
                 Some(t) => v.percent(t, "threshold").map(Release::Threshold),
                 None => {
-                    v.error(
+                    v.error_expected(
                         r.release.span(),
                         "a threshold release needs `threshold`",
                         "threshold = \"50%\"",
@@ -317,7 +317,7 @@ pub fn parse_agreement(name: &str, text: &str, ledger: &Ledger) -> Result<Agreem
                 }
             },
             other => {
-                v.error(
+                v.error_expected(
                     r.release.span(),
                     format!("'{other}' is not a release rule"),
                     "all-or-nothing, proportional or threshold",
@@ -328,7 +328,7 @@ pub fn parse_agreement(name: &str, text: &str, ledger: &Ledger) -> Result<Agreem
         if matches!(release, Some(Release::Proportional | Release::Threshold(_)))
             && r.baseline.is_none()
         {
-            v.error(
+            v.error_expected(
                 r.release.span(),
                 "proportional release measures progress from a baseline",
                 "baseline = VALUE",
@@ -337,7 +337,7 @@ pub fn parse_agreement(name: &str, text: &str, ledger: &Ledger) -> Result<Agreem
         if let Some(b) = &r.baseline
             && *b.get_ref() == *r.target.get_ref()
         {
-            v.error(
+            v.error_expected(
                 b.span(),
                 "the baseline equals the target: progress cannot be measured",
                 "a baseline different from the target",
@@ -366,7 +366,7 @@ pub fn parse_agreement(name: &str, text: &str, ledger: &Ledger) -> Result<Agreem
         let schemes = match rr.schemes.get_ref() {
             Schemes::All(s) if s == "*" => None,
             Schemes::All(other) => {
-                v.error(
+                v.error_expected(
                     rr.schemes.span(),
                     format!("'{other}' is not a list of schemes"),
                     "a list such as [\"home-first\"] or \"*\" for every other scheme",
@@ -381,7 +381,7 @@ pub fn parse_agreement(name: &str, text: &str, ledger: &Ledger) -> Result<Agreem
                         continue;
                     };
                     if covered.contains(&id) {
-                        v.error(
+                        v.error_expected(
                             span.clone(),
                             format!("scheme '{name}' is already covered by an earlier rule"),
                             "each scheme in one rule",
@@ -401,12 +401,12 @@ pub fn parse_agreement(name: &str, text: &str, ledger: &Ledger) -> Result<Agreem
                     "own" => Some(Share::Own),
                     "fixed" => {
                         if ledger.host().is_none() {
-                            v.error(rr.share.span(), "a fixed line's variance falls to the host, and the ledger has none", "a partner marked `host`");
+                            v.error_expected(rr.share.span(), "a fixed line's variance falls to the host, and the ledger has none", "a partner marked `host`");
                         }
                         Some(Share::Fixed)
                     }
                     other => {
-                        v.error(
+                        v.error_expected(
                             rr.share.span(),
                             format!("'{other}' is not a share rule"),
                             "pro-rata, commissioner, own, fixed, or a table of partner percentages",
@@ -434,7 +434,7 @@ pub fn parse_agreement(name: &str, text: &str, ledger: &Ledger) -> Result<Agreem
             None => false,
             Some(("contribution", _)) => true,
             Some((other, span)) => {
-                v.error(span, format!("'{other}' is not a cap"), "contribution");
+                v.error_expected(span, format!("'{other}' is not a cap"), "contribution");
                 false
             }
         };
@@ -442,7 +442,7 @@ pub fn parse_agreement(name: &str, text: &str, ledger: &Ledger) -> Result<Agreem
             None | Some(("unfunded", _)) => Excess::Unfunded,
             Some(("pro-rata", _)) => Excess::ProRata,
             Some((other, span)) => {
-                v.error(
+                v.error_expected(
                     span,
                     format!("'{other}' is not an excess rule"),
                     "unfunded or pro-rata",
@@ -477,7 +477,7 @@ pub fn parse_agreement(name: &str, text: &str, ledger: &Ledger) -> Result<Agreem
             .map(|(_, s)| s.id.as_str())
             .collect();
         if !uncovered.is_empty() {
-            v.error(
+            v.error_expected(
                 0..0,
                 format!(
                     "no rule covers {}: their variances would be unassigned",
@@ -518,13 +518,13 @@ pub fn parse_agreement(name: &str, text: &str, ledger: &Ledger) -> Result<Agreem
             .as_ref()
             .map(|s| s.span())
             .unwrap_or_default();
-        v.error(
+        v.error_expected(
             span,
             format!("settlement account '{account}' is not under income"),
             "an income account such as income:risk-share",
         );
     }
-    InputError::check(v.diags)?;
+    v.finish()?;
     Ok(Agreement {
         name: header
             .get_ref()
