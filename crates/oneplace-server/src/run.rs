@@ -1,0 +1,111 @@
+//! Entry points for the command line, which has no async runtime of its
+//! own: `oneplace serve` and `oneplace audit verify`.
+
+use std::io::Write;
+use std::net::SocketAddr;
+
+use oneplace_store::{AuditBreak, Store};
+
+use crate::demo::{self, Seeded};
+use crate::{AppState, serve};
+
+/// How `oneplace serve` was asked to run.
+pub struct ServeOptions {
+    /// A file path (SQLite) or a `postgres://` URL.
+    pub db: String,
+    pub demo: bool,
+    pub bind: SocketAddr,
+    pub secure_cookies: bool,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("could not start the runtime: {e}"))
+}
+
+/// Where a database is, as said to people: a URL's password is hidden.
+pub fn describe(db: &str) -> String {
+    match db.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('@') {
+            Some((userinfo, host)) if userinfo.contains(':') => {
+                let user = userinfo.split(':').next().unwrap_or("");
+                format!("{scheme}://{user}:***@{host}")
+            }
+            _ => db.to_string(),
+        },
+        None => db.to_string(),
+    }
+}
+
+/// Opens (creating and migrating) the store, seeds the demo if asked,
+/// prints where it serves (and the demo users' passwords, once), then
+/// serves until Ctrl-C.
+pub fn serve_blocking(options: ServeOptions, out: &mut dyn Write) -> Result<(), String> {
+    runtime()?.block_on(async {
+        let store = Store::open(&options.db)
+            .await
+            .map_err(|e| format!("{}: {e}", describe(&options.db)))?;
+        if options.demo {
+            match demo::seed(&store).await? {
+                Seeded::Created(users) => {
+                    let _ = writeln!(out, "Seeded the demo places Northshire and Westmere. Demo users (passwords shown only now):");
+                    for u in &users {
+                        let _ = writeln!(
+                            out,
+                            "  {:<10} {:<17} {:<22} {}",
+                            u.place,
+                            u.username,
+                            match u.partner {
+                                Some(p) => format!("{} ({p})", u.role),
+                                None => u.role.to_string(),
+                            },
+                            u.password
+                        );
+                    }
+                }
+                Seeded::AlreadyThere => {
+                    let _ = writeln!(out, "The demo places are already in this database; their users' passwords were shown when they were seeded.");
+                }
+            }
+        }
+        let listener_addr = options.bind;
+        let _ = writeln!(out, "Serving {} at http://{listener_addr}/ (Ctrl-C stops)", describe(&options.db));
+        let _ = out.flush();
+        serve(AppState::new(store.clone(), options.secure_cookies), listener_addr)
+            .await
+            .map_err(|e| format!("{listener_addr}: {e}"))?;
+        store.close().await;
+        Ok(())
+    })
+}
+
+/// Verifies the audit chain of the store at `db` (which must exist).
+pub fn verify_audit_blocking(db: &str) -> Result<Result<i64, AuditBreak>, String> {
+    let is_url = db.contains("://") || db.starts_with("sqlite:");
+    if !is_url && !std::path::Path::new(db).exists() {
+        return Err(format!("{db}: no such database"));
+    }
+    runtime()?.block_on(async {
+        let store = Store::open(db)
+            .await
+            .map_err(|e| format!("{}: {e}", describe(db)))?;
+        let verdict = store.verify_audit().await.map_err(|e| e.to_string());
+        store.close().await;
+        verdict
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_in_urls_are_hidden() {
+        assert_eq!(
+            super::describe("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(super::describe("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(super::describe("oneplace.db"), "oneplace.db");
+    }
+}

@@ -1,0 +1,1022 @@
+//! The application through its router, as a browser or script would use it:
+//! logging in, CSRF, roles, places, bad input, the audit log, and the
+//! figures the pages show.
+//!
+//! Expected figures come from outside the server: the command line's
+//! golden output for the same example files
+//! (`crates/oneplace-cli/tests/snapshots/`).
+
+use std::collections::{BTreeSet, HashMap};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use oneplace_server::demo::{self, Seeded};
+use oneplace_server::{AppState, router};
+use oneplace_store::testing::{self, TestDb};
+use oneplace_store::{Store, sqlx};
+use tower::ServiceExt;
+
+/// A seeded store, the application over it, and the demo passwords.
+struct App {
+    db: TestDb,
+    router: Router,
+    passwords: HashMap<String, String>,
+}
+
+async fn seeded(db: TestDb) -> App {
+    let Seeded::Created(users) = demo::seed(&db.store).await.expect("the demo seeds") else {
+        panic!("a fresh store has no demo yet")
+    };
+    let passwords = users
+        .into_iter()
+        .map(|u| (u.username.to_string(), u.password))
+        .collect();
+    let router = router(AppState::new(db.store.clone(), false));
+    App {
+        db,
+        router,
+        passwords,
+    }
+}
+
+async fn app() -> App {
+    seeded(testing::sqlite().await).await
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A browser: the cookies it holds and the CSRF token of its session.
+#[derive(Clone, Default)]
+struct Browser {
+    cookies: HashMap<String, String>,
+    csrf: String,
+}
+
+impl Browser {
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn send(&mut self, app: &Router, req: axum::http::request::Builder, body: Body) -> Reply {
+        let req = req
+            .header(header::COOKIE, self.cookie_header())
+            .body(body)
+            .unwrap();
+        let resp = app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let reply = Reply {
+            status,
+            headers,
+            body: String::from_utf8(bytes.to_vec()).unwrap(),
+        };
+        for c in reply.set_cookies() {
+            let pair = c.split(';').next().unwrap();
+            let (k, v) = pair.split_once('=').unwrap();
+            if v.is_empty() {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_string(), v.to_string());
+            }
+        }
+        reply
+    }
+
+    async fn get(&mut self, app: &Router, path: &str) -> Reply {
+        self.send(app, Request::get(path), Body::empty()).await
+    }
+
+    async fn post_form(&mut self, app: &Router, path: &str, body: &str) -> Reply {
+        self.send(
+            app,
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
+            Body::from(body.to_string()),
+        )
+        .await
+    }
+
+    async fn post_json(
+        &mut self,
+        app: &Router,
+        path: &str,
+        body: serde_json::Value,
+        csrf: Option<&str>,
+    ) -> Reply {
+        let mut req = Request::post(path).header(header::CONTENT_TYPE, "application/json");
+        if let Some(t) = csrf {
+            req = req.header("x-csrf-token", t);
+        }
+        self.send(app, req, Body::from(body.to_string())).await
+    }
+
+    /// Logs in through the login page, as a person would.
+    async fn login(app: &App, username: &str) -> Browser {
+        let mut b = Browser::default();
+        let r = b
+            .try_login(&app.router, username, &app.passwords[username])
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "{username} logs in: {}",
+            r.body
+        );
+        let me = b.get(&app.router, "/api/me").await;
+        b.csrf = me.json()["csrf_token"].as_str().unwrap().to_string();
+        b
+    }
+
+    async fn try_login(&mut self, app: &Router, username: &str, password: &str) -> Reply {
+        let page = self.get(app, "/login").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let token = hidden_csrf(&page.body);
+        self.post_form(
+            app,
+            "/login",
+            &form(&[
+                ("csrf", &token),
+                ("username", username),
+                ("password", password),
+            ]),
+        )
+        .await
+    }
+}
+
+/// The value of the form's hidden `csrf` field.
+fn hidden_csrf(html: &str) -> String {
+    let at =
+        html.find("name=\"csrf\" value=\"").expect("a CSRF field") + "name=\"csrf\" value=\"".len();
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+async fn audit_actions(store: &Store) -> Vec<(String, String, String)> {
+    store
+        .audit_entries(None, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.actor, e.action, e.target))
+        .collect()
+}
+
+#[tokio::test]
+async fn logging_in_and_out() {
+    let app = app().await;
+    // Anonymous: pages send to the login page, the API says 401.
+    let mut anon = Browser::default();
+    let r = anon.get(&app.router, "/p/northshire").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/login");
+    assert_eq!(
+        anon.get(&app.router, "/api/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // The session cookie is HttpOnly and SameSite=Strict.
+    let mut b = Browser::default();
+    let r = b
+        .try_login(&app.router, "analyst", &app.passwords["analyst"])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/p/northshire");
+    let session = r
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("oneplace_session="))
+        .expect("a session cookie");
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Strict"),
+        "{session}"
+    );
+    let me = b.get(&app.router, "/api/me").await.json();
+    assert_eq!(me["user"]["username"], "analyst");
+    assert_eq!(me["user"]["role"], "analyst");
+
+    // Logging out needs the CSRF token, and ends the session.
+    let csrf = me["csrf_token"].as_str().unwrap().to_string();
+    let r = b
+        .post_form(&app.router, "/logout", &form(&[("csrf", &csrf)]))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        b.get(&app.router, "/api/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // The JSON login gives the CSRF token; it must be sent as JSON.
+    let mut s = Browser::default();
+    let r = s
+        .post_json(
+            &app.router,
+            "/api/session",
+            serde_json::json!({"username": "viewer", "password": app.passwords["viewer"]}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.json()["csrf_token"].as_str().unwrap().len() == 64);
+    let r = s
+        .send(
+            &app.router,
+            Request::post("/api/session")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
+            Body::from("username=viewer&password=x"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    app.db.finish().await;
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_refused_then_throttled() {
+    let app = app().await;
+    let mut b = Browser::default();
+    let r = b
+        .try_login(&app.router, "analyst", "not the password")
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        r.body.contains("The user name or password is wrong."),
+        "{}",
+        r.body
+    );
+    // Unknown users get the same answer.
+    let r = b.try_login(&app.router, "nobody", "not the password").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body.contains("The user name or password is wrong."));
+    for _ in 0..4 {
+        assert_eq!(
+            b.try_login(&app.router, "analyst", "still wrong")
+                .await
+                .status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Five failures in 15 minutes: now even the right password is refused.
+    let r = b
+        .try_login(&app.router, "analyst", &app.passwords["analyst"])
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    assert!(r.body.contains("try again in 15 minutes"));
+    assert!(b.get(&app.router, "/api/me").await.status == StatusCode::UNAUTHORIZED);
+    // Other users are not affected.
+    Browser::login(&app, "viewer").await;
+    let actions = audit_actions(&app.db.store).await;
+    assert_eq!(actions.iter().filter(|a| a.1 == "login.failed").count(), 6);
+    assert_eq!(
+        actions.iter().filter(|a| a.1 == "login.throttled").count(),
+        1
+    );
+    // No password reached the log.
+    for e in app.db.store.audit_entries(None, 10_000).await.unwrap() {
+        assert!(!e.detail.contains("still wrong") && !e.detail.contains(&app.passwords["analyst"]));
+    }
+    app.db.finish().await;
+}
+
+#[tokio::test]
+async fn every_change_needs_the_csrf_token() {
+    let app = app().await;
+    let mut lead = Browser::login(&app, "icb-lead").await;
+    let path = "/p/northshire/partners/icb";
+    let fields = [
+        ("contact_name", "Jo Bloggs"),
+        ("contact_email", "jo@icb.example"),
+    ];
+    // No token, a wrong token: refused, recorded, nothing saved.
+    let r = lead.post_form(&app.router, path, &form(&fields)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("security token"), "{}", r.body);
+    let mut with_wrong = fields.to_vec();
+    with_wrong.push(("csrf", "0000"));
+    assert_eq!(
+        lead.post_form(&app.router, path, &form(&with_wrong))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // The API without its header.
+    let api = "/api/places/northshire/partners/icb";
+    let body = serde_json::json!({"contact_name": "Jo", "contact_email": "jo@icb.example"});
+    assert_eq!(
+        lead.post_json(&app.router, api, body.clone(), None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // Logging out too.
+    assert_eq!(
+        lead.post_form(&app.router, "/logout", "").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let partner = app
+        .db
+        .store
+        .partner("northshire", "icb")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(partner.contact_name, "", "nothing was saved");
+    let rejected = audit_actions(&app.db.store)
+        .await
+        .into_iter()
+        .filter(|a| a.1 == "csrf.rejected")
+        .count();
+    assert_eq!(rejected, 4);
+    // The login form's own token: a post without the cookie it pairs with is refused.
+    let mut stranger = Browser::default();
+    let r = stranger
+        .post_form(
+            &app.router,
+            "/login",
+            &form(&[("csrf", "abcd"), ("username", "admin"), ("password", "x")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // With the token, the change goes through.
+    let mut ok = fields.to_vec();
+    let csrf = lead.csrf.clone();
+    ok.push(("csrf", &csrf));
+    let r = lead.post_form(&app.router, path, &form(&ok)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), "/p/northshire/partners/icb?saved=1");
+    let r = lead.post_json(&app.router, api, body, Some(&csrf)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["partner"]["contact_name"], "Jo");
+    app.db.finish().await;
+}
+
+#[tokio::test]
+async fn roles_decide_who_may_change_what() {
+    let app = app().await;
+    let change = |csrf: &str| {
+        form(&[
+            ("csrf", csrf),
+            ("contact_name", "Sam Smith"),
+            ("contact_email", "sam@example.org"),
+        ])
+    };
+    // A partner's finance lead may change their own partner …
+    let mut lead = Browser::login(&app, "icb-lead").await;
+    let r = lead
+        .post_form(
+            &app.router,
+            "/p/northshire/partners/icb",
+            &change(&lead.csrf.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // … but not another partner's: 403, recorded, nothing saved.
+    let r = lead
+        .post_form(
+            &app.router,
+            "/p/northshire/partners/county-council",
+            &change(&lead.csrf.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(
+        r.body.contains("you may change icb&#39;s details only"),
+        "{}",
+        r.body
+    );
+    let council = app
+        .db
+        .store
+        .partner("northshire", "county-council")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(council.contact_name, "");
+    let denied: Vec<_> = audit_actions(&app.db.store)
+        .await
+        .into_iter()
+        .filter(|a| a.1 == "access.denied")
+        .collect();
+    assert_eq!(
+        denied,
+        [(
+            "icb-lead".to_string(),
+            "access.denied".to_string(),
+            "route:POST /p/northshire/partners/county-council".to_string()
+        )]
+    );
+    // The same through the API.
+    let r = lead
+        .post_json(
+            &app.router,
+            "/api/places/northshire/partners/county-council",
+            serde_json::json!({"contact_name": "X", "contact_email": "x@example.org"}),
+            Some(&lead.csrf.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The form is not even offered to those who may not use it.
+    let page = lead
+        .get(&app.router, "/p/northshire/partners/county-council")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        !page
+            .body
+            .contains("<form method=\"post\" action=\"/p/northshire/partners")
+    );
+    // Analysts and viewers change no partner; the pool manager and the
+    // administrator may change any.
+    for (user, expected) in [
+        ("analyst", StatusCode::FORBIDDEN),
+        ("viewer", StatusCode::FORBIDDEN),
+        ("pool-manager", StatusCode::SEE_OTHER),
+        ("admin", StatusCode::SEE_OTHER),
+    ] {
+        let mut b = Browser::login(&app, user).await;
+        let r = b
+            .post_form(
+                &app.router,
+                "/p/northshire/partners/county-council",
+                &change(&b.csrf.clone()),
+            )
+            .await;
+        assert_eq!(r.status, expected, "{user}");
+    }
+    // The audit log: viewers (auditors), pool managers and administrators.
+    for (user, expected) in [
+        ("viewer", StatusCode::OK),
+        ("pool-manager", StatusCode::OK),
+        ("admin", StatusCode::OK),
+        ("analyst", StatusCode::FORBIDDEN),
+        ("icb-lead", StatusCode::FORBIDDEN),
+    ] {
+        let mut b = Browser::login(&app, user).await;
+        assert_eq!(
+            b.get(&app.router, "/p/northshire/audit").await.status,
+            expected,
+            "{user}"
+        );
+        assert_eq!(
+            b.get(&app.router, "/api/places/northshire/audit")
+                .await
+                .status,
+            expected,
+            "{user}"
+        );
+    }
+    app.db.finish().await;
+}
+
+#[tokio::test]
+async fn another_places_data_is_not_found() {
+    let app = app().await;
+    let mut wes = Browser::login(&app, "westmere-manager").await;
+    // Westmere's manager sees Westmere …
+    let r = wes.get(&app.router, "/p/westmere").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Westmere"));
+    // … and nothing of Northshire, not even that it exists: 404, never 403.
+    for path in [
+        "/p/northshire",
+        "/p/northshire/appraisals",
+        "/p/northshire/appraisals/family-support",
+        "/p/northshire/ledger/northshire-bcf",
+        "/p/northshire/documents/northshire-bcf",
+        "/p/northshire/partners/icb",
+        "/p/northshire/audit",
+        "/api/places/northshire",
+        "/api/places/northshire/documents/northshire-bcf",
+        "/api/places/northshire/ledger/northshire-bcf/monitoring",
+        "/p/nowhere",
+    ] {
+        assert_eq!(
+            wes.get(&app.router, path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    let r = wes
+        .post_form(
+            &app.router,
+            "/p/northshire/partners/icb",
+            &form(&[
+                ("csrf", &wes.csrf.clone()),
+                ("contact_name", "W"),
+                ("contact_email", "w@example.org"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // A Northshire user asking for a Westmere document by a Northshire URL.
+    let mut admin = Browser::login(&app, "admin").await;
+    assert_eq!(
+        admin
+            .get(&app.router, "/p/northshire/documents/westmere-year-end")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        admin.get(&app.router, "/p/westmere").await.status,
+        StatusCode::NOT_FOUND
+    );
+    app.db.finish().await;
+}
+
+#[tokio::test]
+async fn bad_input_is_reported_by_field_and_nothing_is_saved() {
+    let app = app().await;
+    let mut lead = Browser::login(&app, "icb-lead").await;
+    let csrf = lead.csrf.clone();
+    let r = lead
+        .post_form(
+            &app.router,
+            "/p/northshire/partners/icb",
+            &form(&[
+                ("csrf", &csrf),
+                ("contact_name", "Jo"),
+                ("contact_email", "jo at icb"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The message is next to the field, which is marked invalid, and the
+    // summary links to it; what was typed is kept.
+    assert!(r.body.contains("id=\"contact_email-error\""), "{}", r.body);
+    assert!(r.body.contains("is not an e-mail address"));
+    assert!(
+        r.body
+            .contains("aria-invalid=\"true\" aria-describedby=\"contact_email-error\"")
+    );
+    assert!(r.body.contains("href=\"#contact_email\""));
+    assert!(r.body.contains("value=\"jo at icb\""));
+    let r = lead
+        .post_json(
+            &app.router,
+            "/api/places/northshire/partners/icb",
+            serde_json::json!({"contact_name": "", "contact_email": "jo@icb.example"}),
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["field"], "contact_name");
+    let r = lead
+        .post_json(
+            &app.router,
+            "/api/places/northshire/partners/icb",
+            serde_json::json!([1, 2]),
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let icb = app
+        .db
+        .store
+        .partner("northshire", "icb")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (icb.contact_name.as_str(), icb.contact_email.as_str()),
+        ("", "")
+    );
+    assert!(
+        !audit_actions(&app.db.store)
+            .await
+            .iter()
+            .any(|a| a.1 == "partner.update")
+    );
+    // A period that is not one is a 400 naming it.
+    let r = lead
+        .get(
+            &app.router,
+            "/api/places/northshire/ledger/northshire-bcf/monitoring?period=March",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.json()["error"].as_str().unwrap().starts_with("period:"),
+        "{}",
+        r.body
+    );
+    app.db.finish().await;
+}
+
+/// The Northshire pool at 2025/26 M01, as `oneplace ledger report
+/// monitoring examples/ledger/northshire-bcf.journal` shows it
+/// (snapshot `cli__ledger_monitoring_2025_26_m01.snap`).
+#[tokio::test]
+async fn the_overview_shows_the_pool_position_on_both_databases() {
+    let mut dbs = vec![testing::sqlite().await];
+    dbs.extend(testing::postgres().await);
+    for db in dbs {
+        let app = seeded(db).await;
+        let mut viewer = Browser::login(&app, "viewer").await;
+        let r = viewer.get(&app.router, "/p/northshire").await;
+        assert_eq!(r.status, StatusCode::OK);
+        let page = &r.body;
+        assert!(
+            page.contains("Northshire Better Care Fund: pool position, 2025/26 M01"),
+            "{page}"
+        );
+        for figure in [
+            "<dt>Annual budget</dt><dd>£5,040,000.00</dd>",
+            "<dt>Budget to date</dt><dd>£411,666.67</dd>",
+            "<dt>Actual to date</dt><dd>£408,750.00</dd>",
+            "<dt>Commitments</dt><dd>£12,000.00</dd>",
+            "<dt>Forecast outturn</dt><dd>£5,049,500.00</dd>",
+            "<dt>Variance</dt><dd>£9,500.00</dd>",
+        ] {
+            assert!(page.contains(figure), "{figure} missing");
+        }
+        // Two lines over materiality (the greater of £10,000 and 2%):
+        // community nursing over, home care from the grant under.
+        assert_eq!(page.matches("<li class=\"alert\">").count(), 2);
+        assert!(page.contains("<strong>Over budget</strong>: community-nursing paid from nhs-minimum: forecast outturn £2,450,000.00 against a budget of £2,400,000.00, variance £50,000.00 (2.1%)."));
+        assert!(page.contains("<strong>Under budget</strong>: home-care paid from la-grant: forecast outturn £855,000.00 against a budget of £900,000.00, variance -£45,000.00 (-5.0%)."));
+        // The partners and documents are listed.
+        assert!(page.contains("Northshire Integrated Care Board"));
+        assert!(page.contains("/p/northshire/documents/northshire-deal"));
+
+        let j = viewer
+            .get(&app.router, "/api/places/northshire")
+            .await
+            .json();
+        let pool = &j["pools"][0];
+        assert_eq!(pool["period"], "2025/26 M01");
+        assert_eq!(pool["total"]["annual_budget"], 5_040_000.0);
+        assert_eq!(pool["total"]["forecast_outturn"], 5_049_500.0);
+        assert_eq!(pool["total"]["variance"], 9_500.0);
+        let flagged: Vec<(&str, &str)> = pool["flagged_lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| (l["scheme"].as_str().unwrap(), l["source"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            flagged,
+            [
+                ("community-nursing", "nhs-minimum"),
+                ("home-care", "la-grant")
+            ]
+        );
+        app.db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn reports_come_from_the_domain_crates() {
+    let app = app().await;
+    let mut a = Browser::login(&app, "analyst").await;
+    // The monitoring report: the ledger's document as tables.
+    let r = a
+        .get(&app.router, "/p/northshire/ledger/northshire-bcf")
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body
+            .contains("<h1>Northshire Better Care Fund: monitoring, 2025/26 M01</h1>"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("<th scope=\"row\">community-nursing</th>"));
+    assert!(r.body.contains("<td class=\"num\">£2,450,000.00</td>"));
+    assert!(r.body.contains("<td class=\" flag\">OVER</td>"));
+    // The JSON is the command line's JSON.
+    let j = a
+        .get(
+            &app.router,
+            "/api/places/northshire/ledger/northshire-bcf/monitoring",
+        )
+        .await
+        .json();
+    assert_eq!(j["period"], "2025/26 M01");
+    assert_eq!(j["total"]["actual"], 408_750.0);
+    // Another period.
+    let j = a
+        .get(
+            &app.router,
+            "/api/places/northshire/ledger/northshire-bcf/monitoring?period=2025/26+M06",
+        )
+        .await
+        .json();
+    assert_eq!(j["period"], "2025/26 M06");
+
+    // Appraisals: Northshire Families Together as `oneplace appraise`
+    // reports it (snapshot `cli__appraise_family-support_table.snap`).
+    let r = a.get(&app.router, "/p/northshire/appraisals").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Northshire Families Together"));
+    assert!(r.body.contains("<td class=\"num\">£2,261,119.64</td><td class=\"num\">1.90</td><td class=\"num\">£3,913,622.07</td><td class=\"num\">2.57</td>"), "{}", r.body);
+    let r = a
+        .get(&app.router, "/p/northshire/appraisals/family-support")
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body
+            .contains("<h1>Appraisal: Northshire Families Together</h1>")
+    );
+    assert!(
+        r.body.contains(
+            "<th scope=\"row\">Net present budget impact</th><td class=\"num\">£2,261,119.64</td>"
+        ),
+        "{}",
+        r.body
+    );
+    let j = a
+        .get(&app.router, "/api/places/northshire/appraisals")
+        .await
+        .json();
+    assert_eq!(j["appraisals"].as_array().unwrap().len(), 4);
+    let j = a
+        .get(
+            &app.router,
+            "/api/places/northshire/appraisals/family-support",
+        )
+        .await
+        .json();
+    assert_eq!(j["npbi"], 2_261_119.64);
+    assert_eq!(j["nppv"], 3_913_622.07);
+    // An appraisal id that is a journal is not an appraisal.
+    assert_eq!(
+        a.get(&app.router, "/p/northshire/appraisals/northshire-bcf")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The Unit Cost Database, as `oneplace ucd search domestic violence
+    // police` finds it (snapshot `cli__ucd_search_domestic_violence_police.snap`).
+    let r = a.get(&app.router, "/ucd?q=domestic+violence+police").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("2 entries match"), "{}", r.body);
+    assert!(r.body.contains("<th scope=\"row\">CR2.0.3</th><td>Domestic violence - fiscal cost per incident: police</td>"));
+    assert!(r.body.contains("£476.57") && r.body.contains("£667.20"));
+    let j = a
+        .get(&app.router, "/api/ucd?q=domestic+violence+police")
+        .await
+        .json();
+    assert_eq!(j["matches"], 2);
+    assert_eq!(j["entries"][0]["code"], "CR2.0.3");
+    assert_eq!(j["entries"][0]["fiscal"], 476.57);
+    app.db.finish().await;
+}
+
+#[tokio::test]
+async fn the_audit_log_records_changes_and_shows_tampering() {
+    let app = app().await;
+    let mut lead = Browser::login(&app, "council-lead").await;
+    let csrf = lead.csrf.clone();
+    lead.post_form(
+        &app.router,
+        "/p/northshire/partners/county-council",
+        &form(&[
+            ("csrf", &csrf),
+            ("contact_name", "Chris"),
+            ("contact_email", "chris@council.example"),
+        ]),
+    )
+    .await;
+    let mut viewer = Browser::login(&app, "viewer").await;
+    let r = viewer.get(&app.router, "/p/northshire/audit").await;
+    assert!(r.body.contains("The audit log is intact"), "{}", r.body);
+    assert!(r.body.contains("partner.update"));
+    assert!(r.body.contains("chris@council.example"));
+    // Someone edits an entry in the database directly.
+    let n = app.db.store.verify_audit().await.unwrap().unwrap();
+    assert!(n > 10);
+    sqlx::query("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 7")
+        .execute(app.db.store.pool())
+        .await
+        .unwrap();
+    let r = viewer.get(&app.router, "/p/northshire/audit").await;
+    assert!(
+        r.body
+            .contains("The audit log has been tampered with: audit entry 7: altered"),
+        "{}",
+        r.body
+    );
+    let j = viewer
+        .get(&app.router, "/api/places/northshire/audit")
+        .await
+        .json();
+    assert_eq!(j["intact"], false);
+    assert_eq!(j["first_bad_entry"]["seq"], 7);
+    app.db.finish().await;
+}
+
+/// `oneplace audit verify` is `run::verify_audit_blocking`: intact, then
+/// tampered (by raw SQL), then a database that is not there.
+#[test]
+fn audit_verify_names_the_first_bad_entry() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (location, dir) = rt.block_on(async {
+        let db = testing::sqlite().await;
+        let app = seeded(db).await;
+        let location = app.db.location.clone();
+        app.db.store.close().await;
+        let dir = std::path::Path::new(&location)
+            .parent()
+            .unwrap()
+            .to_path_buf();
+        (location, dir)
+    });
+    let n = oneplace_server::run::verify_audit_blocking(&location)
+        .unwrap()
+        .unwrap();
+    assert!(n > 20, "{n}");
+    rt.block_on(async {
+        let store = Store::open(&location).await.unwrap();
+        sqlx::query("DELETE FROM audit_log WHERE seq = 5")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        store.close().await;
+    });
+    let broken = oneplace_server::run::verify_audit_blocking(&location)
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(broken.seq, 5);
+    assert_eq!(
+        broken.to_string(),
+        "audit entry 5: missing (the next entry is 6)"
+    );
+    let missing = dir.join("not-there.db");
+    let e = oneplace_server::run::verify_audit_blocking(missing.to_str().unwrap()).unwrap_err();
+    assert!(e.ends_with("no such database"), "{e}");
+    assert!(!missing.exists(), "verifying creates nothing");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_api_route_and_each_is_served() {
+    let app = app().await;
+    let served: BTreeSet<(String, String)> = oneplace_server::route_list()
+        .into_iter()
+        .filter(|(_, p)| p.starts_with("/api"))
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    let documented: BTreeSet<(String, String)> = oneplace_server::openapi::OPERATIONS
+        .iter()
+        .map(|(m, p, _, _)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(served, documented);
+    let mut anon = Browser::default();
+    let doc = anon.get(&app.router, "/api/openapi.json").await.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for (m, p) in &documented {
+        assert!(
+            doc["paths"][p][m.to_lowercase()].is_object(),
+            "{m} {p} in the document"
+        );
+    }
+    // Every documented route answers (filled in with the demo's ids), none
+    // with the router's "no such page".
+    let mut admin = Browser::login(&app, "admin").await;
+    let csrf = admin.csrf.clone();
+    for (m, p) in &documented {
+        let path = p
+            .replace("{place}", "northshire")
+            .replace("{partner}", "icb")
+            .replace(
+                "{doc}",
+                if p.contains("ledger") {
+                    "northshire-bcf"
+                } else {
+                    "family-support"
+                },
+            );
+        if (m.as_str(), p.as_str()) == ("DELETE", "/api/session") {
+            continue; // would end the session the loop uses; tested in logging_in_and_out
+        }
+        let r = match m.as_str() {
+            "GET" => admin.get(&app.router, &path).await,
+            _ => {
+                let body = if path == "/api/session" {
+                    serde_json::json!({"username": "admin", "password": app.passwords["admin"]})
+                } else {
+                    serde_json::json!({"contact_name": "A", "contact_email": "a@example.org"})
+                };
+                admin.post_json(&app.router, &path, body, Some(&csrf)).await
+            }
+        };
+        assert_eq!(r.status, StatusCode::OK, "{m} {path}: {}", r.body);
+    }
+    let r = admin.get(&app.router, "/api/nothing-here").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    app.db.finish().await;
+}
+
+/// Structural accessibility checks on every page: language, one h1, the
+/// skip link to main, labelled inputs, scoped table headers.
+#[tokio::test]
+async fn pages_are_accessible_in_structure() {
+    let app = app().await;
+    let admin = Browser::login(&app, "admin").await;
+    let mut pages = vec![(Browser::default(), "/login".to_string())];
+    for p in [
+        "/p/northshire",
+        "/p/northshire/ledger/northshire-bcf",
+        "/p/northshire/appraisals",
+        "/p/northshire/appraisals/integrated-care",
+        "/p/northshire/documents/northshire-plan-missing",
+        "/p/northshire/documents/northshire-2026-27-plan",
+        "/p/northshire/partners/icb",
+        "/p/northshire/audit",
+        "/ucd?q=housing",
+    ] {
+        pages.push((admin.clone(), p.to_string()));
+    }
+    for (mut b, path) in pages {
+        let r = b.get(&app.router, &path).await;
+        let html = &r.body;
+        assert!(
+            html.starts_with("<!doctype html>\n<html lang=\"en-GB\">"),
+            "{path}"
+        );
+        assert_eq!(html.matches("<h1").count(), 1, "{path}: one h1");
+        assert!(
+            html.contains("<a class=\"skip-link\" href=\"#main\">"),
+            "{path}"
+        );
+        assert!(html.contains("<main id=\"main\""), "{path}");
+        assert_eq!(
+            html.matches("<th ").count() + html.matches("<th>").count(),
+            html.matches("<th scope=\"col\"").count() + html.matches("<th scope=\"row\"").count(),
+            "{path}: every th has a scope"
+        );
+        for (i, _) in html.match_indices("<input id=\"") {
+            let id = html[i + 11..].split('"').next().unwrap();
+            assert!(
+                html.contains(&format!("<label for=\"{id}\">")),
+                "{path}: input {id} has a label"
+            );
+        }
+        assert!(
+            !html.contains("<input name=") && !html.contains("<input type=\"text\""),
+            "{path}: every visible input has an id and label"
+        );
+        let headers = &r.headers;
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert!(
+            headers["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("default-src 'self'")
+        );
+    }
+    app.db.finish().await;
+}
