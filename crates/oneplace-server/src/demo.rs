@@ -21,6 +21,14 @@ type Demo = (
 const DOCUMENTS: &[Demo] = &[
     (
         "northshire",
+        "icb-mapping",
+        "mapping",
+        Some("ICB general-ledger mapping"),
+        Some("icb"),
+        include_str!("../../../examples/ledger/import/icb-mapping.toml"),
+    ),
+    (
+        "northshire",
         "northshire-bcf",
         "journal",
         Some("Northshire Better Care Fund"),

@@ -14,6 +14,7 @@ pub mod api;
 pub mod auth;
 pub mod demo;
 pub mod domain;
+mod import;
 pub mod openapi;
 pub mod pages;
 pub mod run;
@@ -135,7 +136,7 @@ impl Routes {
 }
 
 fn routes() -> Routes {
-    api::routes(pages::routes(Routes::new()))
+    import::routes(api::routes(pages::routes(Routes::new())))
 }
 
 /// `(method, path)` of every route, pages and API.
@@ -166,9 +167,8 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves the application on `bind` until Ctrl-C.
-pub async fn serve(state: AppState, bind: SocketAddr) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(bind).await?;
+/// Serves the application on a bound listener until Ctrl-C.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),

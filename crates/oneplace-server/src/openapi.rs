@@ -49,6 +49,12 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "The ledger's monitoring report, as `oneplace ledger report monitoring --format json`.",
     ),
     (
+        "POST",
+        "/api/places/{place}/ledger/{doc}/import",
+        "Post a partner's general-ledger extract ({\"mapping\": id, \"csv\": text, \"confirm\": bool}): a preview unless confirm is true; every problem by row and column, nothing saved; pool managers, administrators, or the mapping's partner's finance lead",
+        "What was (or would be) posted.",
+    ),
+    (
         "GET",
         "/api/places/{place}/appraisals",
         "The place's appraisals with their headline figures",

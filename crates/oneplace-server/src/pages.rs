@@ -91,7 +91,7 @@ pub(crate) async fn place_document(
     }
 }
 
-fn base(current: &Current, place: &Place, nav: &str) -> minijinja::Value {
+pub(crate) fn base(current: &Current, place: &Place, nav: &str) -> minijinja::Value {
     let user = current.user();
     context! {
         user => user,
@@ -336,6 +336,8 @@ async fn overview(
 #[serde(default)]
 pub(crate) struct PeriodQuery {
     pub period: Option<String>,
+    /// Set after an extract was posted: how many transactions.
+    pub imported: Option<usize>,
 }
 
 /// A journal document's monitoring report for a period, from the ledger
@@ -373,6 +375,8 @@ async fn ledger_report(
         context! { ..base(&current, &place, "overview"), ..context! {
             doc => html,
             period_form => true,
+            import_link => format!("/p/{}/ledger/{doc}/import", place.id),
+            notice => q.imported.map(|n| format!("The extract was posted: {n} new transaction{}.", if n == 1 { "" } else { "s" })),
             period => m.period,
             downloads => format!("/api/places/{}/ledger/{doc}/monitoring?period={}", place.id, m.period.replace(' ', "+")),
         } },

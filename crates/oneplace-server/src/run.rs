@@ -70,12 +70,15 @@ pub fn serve_blocking(options: ServeOptions, out: &mut dyn Write) -> Result<(), 
                 }
             }
         }
-        let listener_addr = options.bind;
-        let _ = writeln!(out, "Serving {} at http://{listener_addr}/ (Ctrl-C stops)", describe(&options.db));
-        let _ = out.flush();
-        serve(AppState::new(store.clone(), options.secure_cookies), listener_addr)
+        let listener = tokio::net::TcpListener::bind(options.bind)
             .await
-            .map_err(|e| format!("{listener_addr}: {e}"))?;
+            .map_err(|e| format!("--bind {}: {e}", options.bind))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let _ = writeln!(out, "Serving {} at http://{addr}/ (Ctrl-C stops)", describe(&options.db));
+        let _ = out.flush();
+        serve(AppState::new(store.clone(), options.secure_cookies), listener)
+            .await
+            .map_err(|e| format!("{addr}: {e}"))?;
         store.close().await;
         Ok(())
     })

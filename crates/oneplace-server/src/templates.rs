@@ -14,6 +14,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("partner.html", include_str!("templates/partner.html")),
     ("audit.html", include_str!("templates/audit.html")),
     ("ucd.html", include_str!("templates/ucd.html")),
+    ("import.html", include_str!("templates/import.html")),
 ];
 
 /// The style sheet, served at `/static/app.css`.

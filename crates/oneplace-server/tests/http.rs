@@ -947,6 +947,8 @@ async fn the_openapi_document_lists_every_api_route_and_each_is_served() {
             _ => {
                 let body = if path == "/api/session" {
                     serde_json::json!({"username": "admin", "password": app.passwords["admin"]})
+                } else if path.ends_with("/import") {
+                    serde_json::json!({"mapping": "icb-mapping", "csv": EXTRACT})
                 } else {
                     serde_json::json!({"contact_name": "A", "contact_email": "a@example.org"})
                 };
@@ -1018,5 +1020,185 @@ async fn pages_are_accessible_in_structure() {
                 .contains("default-src 'self'")
         );
     }
+    app.db.finish().await;
+}
+
+const EXTRACT: &str = include_str!("../../../examples/ledger/import/icb-2025-05.csv");
+
+/// The ICB's May extract (`examples/ledger/import/`): 15 rows, £295,032.00
+/// in all (£97,066.15 on Home First cost centres, £197,965.85 on community
+/// nursing, the credit note netted), summed by hand from the CSV.
+#[tokio::test]
+async fn a_partner_posts_its_extract_after_a_preview() {
+    let app = app().await;
+    let mut lead = Browser::login(&app, "icb-lead").await;
+    let csrf = lead.csrf.clone();
+    let path = "/p/northshire/ledger/northshire-bcf/import";
+    let page = lead.get(&app.router, path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("<label for=\"csv\">Extract (CSV)</label>")
+    );
+    let monitoring = "/api/places/northshire/ledger/northshire-bcf/monitoring?period=2025/26+M02";
+    let before = lead.get(&app.router, monitoring).await.json()["total"]["actual"]
+        .as_f64()
+        .unwrap();
+    let journal_before = app
+        .db
+        .store
+        .document("northshire", "northshire-bcf")
+        .await
+        .unwrap()
+        .unwrap()
+        .content;
+
+    // An unknown cost centre on the second data row: every problem is
+    // listed by row, nothing is saved.
+    let bad = EXTRACT.replacen("NC4101", "ZZ9999", 1);
+    let r = lead
+        .post_form(
+            &app.router,
+            path,
+            &form(&[("csrf", &csrf), ("mapping", "icb-mapping"), ("csv", &bad)]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("nothing was saved"));
+    assert!(r.body.contains("row 3"), "{}", r.body);
+    assert!(r.body.contains("ZZ9999"));
+    assert!(r.body.contains("aria-invalid=\"true\""));
+    // The API reports the same problems.
+    let r = lead
+        .post_json(
+            &app.router,
+            "/api/places/northshire/ledger/northshire-bcf/import",
+            serde_json::json!({"mapping": "icb-mapping", "csv": bad, "confirm": true}),
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["problems"][0].as_str().unwrap().contains("row 3"));
+    assert_eq!(
+        app.db
+            .store
+            .document("northshire", "northshire-bcf")
+            .await
+            .unwrap()
+            .unwrap()
+            .content,
+        journal_before
+    );
+
+    // The good extract: a preview first, which saves nothing …
+    let r = lead
+        .post_form(
+            &app.router,
+            path,
+            &form(&[
+                ("csrf", &csrf),
+                ("mapping", "icb-mapping"),
+                ("csv", EXTRACT),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body
+            .contains("15 rows: 15 new transactions, 0 already in the ledger."),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("Post 15 transactions"));
+    assert_eq!(
+        app.db
+            .store
+            .document("northshire", "northshire-bcf")
+            .await
+            .unwrap()
+            .unwrap()
+            .content,
+        journal_before
+    );
+    // … then confirmed.
+    let r = lead
+        .post_form(
+            &app.router,
+            path,
+            &form(&[
+                ("csrf", &csrf),
+                ("mapping", "icb-mapping"),
+                ("csv", EXTRACT),
+                ("confirm", "1"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        r.location(),
+        "/p/northshire/ledger/northshire-bcf?imported=15"
+    );
+    let after = lead.get(&app.router, monitoring).await.json()["total"]["actual"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (after - before - 295_032.00).abs() < 0.005,
+        "{before} → {after}"
+    );
+    let notice = lead
+        .get(
+            &app.router,
+            "/p/northshire/ledger/northshire-bcf?imported=15",
+        )
+        .await;
+    assert!(
+        notice
+            .body
+            .contains("The extract was posted: 15 new transactions.")
+    );
+    let last = &app
+        .db
+        .store
+        .audit_entries(Some("northshire"), 1)
+        .await
+        .unwrap()[0];
+    assert_eq!(
+        (last.actor.as_str(), last.action.as_str()),
+        ("icb-lead", "ledger.import")
+    );
+    assert!(last.detail.contains("\"added\":15"));
+    // Posting it again adds nothing.
+    let r = lead
+        .post_json(
+            &app.router,
+            "/api/places/northshire/ledger/northshire-bcf/import",
+            serde_json::json!({"mapping": "icb-mapping", "csv": EXTRACT, "confirm": true}),
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["added"], 0);
+    assert_eq!(r.json()["already_posted"], 15);
+    assert_eq!(r.json()["posted"], false);
+
+    // The council's lead may not post the ICB's extract; the analyst may not post at all.
+    for user in ["council-lead", "analyst"] {
+        let mut other = Browser::login(&app, user).await;
+        let c = other.csrf.clone();
+        let r = other
+            .post_form(
+                &app.router,
+                path,
+                &form(&[("csrf", &c), ("mapping", "icb-mapping"), ("csv", EXTRACT)]),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{user}");
+    }
+    let denied = audit_actions(&app.db.store)
+        .await
+        .into_iter()
+        .filter(|a| a.1 == "access.denied")
+        .count();
+    assert_eq!(denied, 2);
     app.db.finish().await;
 }

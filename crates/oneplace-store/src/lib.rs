@@ -203,7 +203,7 @@ pub enum Login {
 }
 
 /// The kinds of document a place keeps.
-pub const DOCUMENT_KINDS: [&str; 7] = [
+pub const DOCUMENT_KINDS: [&str; 8] = [
     "journal",
     "appraisal",
     "agreement",
@@ -211,6 +211,7 @@ pub const DOCUMENT_KINDS: [&str; 7] = [
     "deal",
     "results",
     "readiness",
+    "mapping",
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
