@@ -22,6 +22,7 @@ pub mod domain;
 mod import;
 pub mod openapi;
 pub mod pages;
+mod reports;
 pub mod run;
 mod templates;
 
@@ -141,7 +142,7 @@ impl Routes {
 }
 
 fn routes() -> Routes {
-    import::routes(api::routes(pages::routes(Routes::new())))
+    reports::routes(import::routes(api::routes(pages::routes(Routes::new()))))
 }
 
 /// `(method, path)` of every route, pages and API.

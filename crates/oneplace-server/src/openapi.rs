@@ -56,6 +56,12 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "GET",
+        "/api/places/{place}/settlement/{doc}",
+        "A risk-share agreement settled against the place's ledger: every step of the waterfall, each partner's figure, and the settlement transactions",
+        "The settlement, as `oneplace pool settle --format json`.",
+    ),
+    (
+        "GET",
         "/api/places/{place}/appraisals",
         "The place's appraisals with their headline figures",
         "Appraisals.",

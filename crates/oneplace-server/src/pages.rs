@@ -332,6 +332,17 @@ async fn overview(
 
 // ── reports ──────────────────────────────────────────────────────────
 
+/// The XLSX and CSV links of a report download.
+pub(crate) fn spreadsheet_links(base: &str, period: Option<&str>) -> minijinja::Value {
+    let period = period.map_or_else(String::new, |p| {
+        format!("&period={}", p.replace('/', "%2F").replace(' ', "+"))
+    });
+    context! {
+        xlsx => format!("{base}?format=xlsx{period}"),
+        csv => format!("{base}?format=csv{period}"),
+    }
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub(crate) struct PeriodQuery {
@@ -379,6 +390,7 @@ async fn ledger_report(
             notice => q.imported.map(|n| format!("The extract was posted: {n} new transaction{}.", if n == 1 { "" } else { "s" })),
             period => m.period,
             downloads => format!("/api/places/{}/ledger/{doc}/monitoring?period={}", place.id, m.period.replace(' ', "+")),
+            spreadsheet => spreadsheet_links(&format!("/p/{}/download/monitoring/{doc}", place.id), Some(&m.period)),
         } },
     ))
 }
@@ -471,6 +483,7 @@ async fn appraisal(
         context! { ..base(&current, &place, "appraisals"), ..context! {
             doc => domain::html_document(&domain::appraisal_document(&a)),
             downloads => format!("/api/places/{}/appraisals/{doc}", place.id),
+            spreadsheet => spreadsheet_links(&format!("/p/{}/download/appraisal/{doc}", place.id), None),
         } },
     ))
 }

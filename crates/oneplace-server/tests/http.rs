@@ -927,7 +927,20 @@ async fn the_openapi_document_lists_every_api_route_and_each_is_served() {
     // with the router's "no such page".
     let mut admin = Browser::login(&app, "admin").await;
     let csrf = admin.csrf.clone();
+    let mut wes = Browser::login(&app, "westmere-manager").await;
     for (m, p) in &documented {
+        if p.contains("settlement") {
+            // Westmere has the agreement.
+            let r = wes
+                .get(
+                    &app.router,
+                    &p.replace("{place}", "westmere")
+                        .replace("{doc}", "westmere-agreement"),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{p}: {}", r.body);
+            continue;
+        }
         let path = p
             .replace("{place}", "northshire")
             .replace("{partner}", "icb")
@@ -1200,5 +1213,120 @@ async fn a_partner_posts_its_extract_after_a_preview() {
         .filter(|a| a.1 == "access.denied")
         .count();
     assert_eq!(denied, 2);
+    app.db.finish().await;
+}
+
+/// Westmere's year end settled by its agreement, as `oneplace pool settle
+/// examples/ledger/westmere-agreement.toml examples/ledger/westmere-year-end.journal`
+/// shows it (snapshot `cli__westmere_settlement.snap`); and the reports as
+/// downloads.
+#[tokio::test]
+async fn settlement_and_downloads() {
+    let app = app().await;
+    let mut wes = Browser::login(&app, "westmere-manager").await;
+    let r = wes
+        .get(&app.router, "/p/westmere/settlement/westmere-agreement")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains(
+            "<h1>Westmere section 75 agreement, schedule 3: risk share: settlement 2025/26</h1>"
+        ),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains("Total variance £50,000.00; risk pool used £20,000.00")
+    );
+    assert!(
+        r.body
+            .contains("<th scope=\"row\">council</th><td class=\"num\">£6,545.46</td>"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains("<th scope=\"row\">icb</th><td class=\"num\">£23,454.54</td>")
+    );
+    assert!(r.body.contains("2026-03-31 Risk-share settlement 2025/26: council  ; ref:settle-2025-26-council partner:council source:grant\n  assets:bank  £6,545.46"), "{}", r.body);
+    let j = wes
+        .get(
+            &app.router,
+            "/api/places/westmere/settlement/westmere-agreement",
+        )
+        .await
+        .json();
+    assert!(j.is_object());
+    // Not an agreement, or another place's: 404.
+    assert_eq!(
+        wes.get(&app.router, "/p/westmere/settlement/westmere-year-end")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let mut admin = Browser::login(&app, "admin").await;
+    assert_eq!(
+        admin
+            .get(&app.router, "/p/westmere/settlement/westmere-agreement")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Downloads: CSV as the command line's CSV, XLSX a zip workbook.
+    let r = admin
+        .get(
+            &app.router,
+            "/p/northshire/download/monitoring/northshire-bcf?format=csv",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert!(
+        r.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("northshire-bcf-monitoring.csv")
+    );
+    assert!(
+        r.body.contains("community-nursing,nhs-minimum,2400000.00"),
+        "{}",
+        r.body
+    );
+    let resp = app
+        .router
+        .clone()
+        .oneshot(
+            Request::get("/p/northshire/download/appraisal/family-support?format=xlsx")
+                .header(header::COOKIE, admin.cookie_header())
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(&bytes[..2], b"PK", "an XLSX workbook is a zip file");
+    let r = admin
+        .get(
+            &app.router,
+            "/p/northshire/download/monitoring/northshire-bcf?format=pdf",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body
+            .contains("format: &#39;pdf&#39; is not a download format")
+    );
+    assert_eq!(
+        admin
+            .get(&app.router, "/p/northshire/download/nothing/northshire-bcf")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     app.db.finish().await;
 }
