@@ -113,6 +113,8 @@ test('the login page and every page a user visits pass axe-core', async () => {
     ['import', '/p/northshire/ledger/northshire-bcf/import'],
     ['audit', '/p/northshire/audit'],
     ['ucd', '/ucd?q=domestic+violence'],
+    ['users', '/p/northshire/users'],
+    ['new-document', '/p/northshire/documents-new'],
   ]) {
     await page.goto(`${base}${path}`);
     await checkAccessible(page, name);

@@ -244,6 +244,12 @@ pub enum Action<'a> {
     EditPartner(&'a str),
     /// Read the audit log.
     ReadAudit,
+    /// Add users to the place.
+    ManageUsers,
+    /// Open the form for adding documents (some kind may be allowed).
+    EditDocuments,
+    /// Add or replace a document of a kind.
+    EditDocument(&'a str),
 }
 
 /// The security model's table (ARCHITECTURE.md, "Security model").
@@ -259,6 +265,16 @@ pub fn permits(user: &User, action: Action<'_>) -> bool {
             user.role,
             Role::Administrator | Role::PoolManager | Role::Viewer
         ),
+        Action::ManageUsers => user.role == Role::Administrator,
+        Action::EditDocuments => matches!(
+            user.role,
+            Role::Administrator | Role::PoolManager | Role::Analyst
+        ),
+        Action::EditDocument(kind) => match user.role {
+            Role::Administrator | Role::PoolManager => true,
+            Role::Analyst => kind == "appraisal",
+            Role::PartnerFinanceLead | Role::Viewer => false,
+        },
     }
 }
 

@@ -15,6 +15,7 @@
 // does not matter.
 #![allow(clippy::result_large_err)]
 
+mod admin;
 pub mod api;
 pub mod auth;
 pub mod demo;
@@ -142,7 +143,8 @@ impl Routes {
 }
 
 fn routes() -> Routes {
-    reports::routes(import::routes(api::routes(pages::routes(Routes::new()))))
+    let r = pages::routes(Routes::new());
+    admin::routes(reports::routes(import::routes(api::routes(r))))
 }
 
 /// `(method, path)` of every route, pages and API.

@@ -61,6 +61,24 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "The settlement, as `oneplace pool settle --format json`.",
     ),
     (
+        "POST",
+        "/api/places/{place}/documents",
+        "Add or replace a document ({\"id\", \"kind\": journal|appraisal|agreement|mapping|plan, \"title\", \"content\"}), checked by its reader first (administrators and pool managers; analysts for appraisals)",
+        "The document's metadata (201).",
+    ),
+    (
+        "GET",
+        "/api/places/{place}/users",
+        "The place's users (administrators)",
+        "Users.",
+    ),
+    (
+        "POST",
+        "/api/places/{place}/users",
+        "Add a user ({\"username\", \"display_name\", \"role\", \"partner\"}); the generated password is returned once (administrators)",
+        "The user and their password (201).",
+    ),
+    (
         "GET",
         "/api/places/{place}/appraisals",
         "The place's appraisals with their headline figures",

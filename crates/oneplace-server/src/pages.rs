@@ -100,6 +100,8 @@ pub(crate) fn base(current: &Current, place: &Place, nav: &str) -> minijinja::Va
         place => place,
         nav => nav,
         can_audit => permits(user, Action::ReadAudit),
+        can_manage_users => permits(user, Action::ManageUsers),
+        can_edit_documents => permits(user, Action::EditDocuments),
     }
 }
 

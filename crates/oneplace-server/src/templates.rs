@@ -15,6 +15,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("audit.html", include_str!("templates/audit.html")),
     ("ucd.html", include_str!("templates/ucd.html")),
     ("import.html", include_str!("templates/import.html")),
+    ("users.html", include_str!("templates/users.html")),
+    (
+        "document_form.html",
+        include_str!("templates/document_form.html"),
+    ),
 ];
 
 /// The style sheet, served at `/static/app.css`.

@@ -962,13 +962,17 @@ async fn the_openapi_document_lists_every_api_route_and_each_is_served() {
                     serde_json::json!({"username": "admin", "password": app.passwords["admin"]})
                 } else if path.ends_with("/import") {
                     serde_json::json!({"mapping": "icb-mapping", "csv": EXTRACT})
+                } else if path.ends_with("/users") {
+                    serde_json::json!({"username": "new-user", "display_name": "New", "role": "viewer"})
+                } else if path.ends_with("/documents") {
+                    serde_json::json!({"id": "another", "kind": "appraisal", "title": "Another", "content": FAMILY_SUPPORT})
                 } else {
                     serde_json::json!({"contact_name": "A", "contact_email": "a@example.org"})
                 };
                 admin.post_json(&app.router, &path, body, Some(&csrf)).await
             }
         };
-        assert_eq!(r.status, StatusCode::OK, "{m} {path}: {}", r.body);
+        assert!(r.status.is_success(), "{m} {path}: {} {}", r.status, r.body);
     }
     let r = admin.get(&app.router, "/api/nothing-here").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
@@ -992,6 +996,9 @@ async fn pages_are_accessible_in_structure() {
         "/p/northshire/partners/icb",
         "/p/northshire/audit",
         "/ucd?q=housing",
+        "/p/northshire/users",
+        "/p/northshire/documents-new",
+        "/p/northshire/ledger/northshire-bcf/import",
     ] {
         pages.push((admin.clone(), p.to_string()));
     }
@@ -1327,6 +1334,280 @@ async fn settlement_and_downloads() {
             .await
             .status,
         StatusCode::NOT_FOUND
+    );
+    app.db.finish().await;
+}
+
+const FAMILY_SUPPORT: &str = include_str!("../../../examples/family-support.toml");
+
+#[tokio::test]
+async fn administrators_add_users_who_can_then_log_in() {
+    let app = app().await;
+    let mut admin = Browser::login(&app, "admin").await;
+    let csrf = admin.csrf.clone();
+    let r = admin.get(&app.router, "/p/northshire/users").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("<th scope=\"row\">icb-lead</th>"));
+    let r = admin
+        .post_form(
+            &app.router,
+            "/p/northshire/users",
+            &form(&[
+                ("csrf", &csrf),
+                ("username", "police-lead"),
+                ("display_name", "Pat Police"),
+                ("role", "partner-finance-lead"),
+                ("partner", "icb"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let password = r
+        .body
+        .split("with the password <code>")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(password.len(), 16);
+    let mut new = Browser::default();
+    assert_eq!(
+        new.try_login(&app.router, "police-lead", &password)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(audit_actions(&app.db.store).await.contains(&(
+        "admin".to_string(),
+        "user.create".to_string(),
+        "user:police-lead".to_string()
+    )));
+    // Bad users name the field; nothing is saved.
+    for (fields, field) in [
+        (
+            vec![
+                ("username", "police-lead"),
+                ("display_name", "Again"),
+                ("role", "viewer"),
+            ],
+            "username",
+        ),
+        (
+            vec![
+                ("username", "Bad Name"),
+                ("display_name", "X"),
+                ("role", "viewer"),
+            ],
+            "username",
+        ),
+        (
+            vec![
+                ("username", "someone"),
+                ("display_name", "X"),
+                ("role", "boss"),
+            ],
+            "role",
+        ),
+        (
+            vec![
+                ("username", "someone"),
+                ("display_name", "X"),
+                ("role", "partner-finance-lead"),
+            ],
+            "partner",
+        ),
+        (
+            vec![
+                ("username", "someone"),
+                ("display_name", " "),
+                ("role", "viewer"),
+            ],
+            "display_name",
+        ),
+    ] {
+        let mut all = fields.clone();
+        all.push(("csrf", &csrf));
+        let r = admin
+            .post_form(&app.router, "/p/northshire/users", &form(&all))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {}",
+            r.body
+        );
+        assert!(
+            r.body.contains(&format!("href=\"#{field}\"")),
+            "{field}: {}",
+            r.body
+        );
+    }
+    assert_eq!(app.db.store.users("northshire").await.unwrap().len(), 7);
+    // Only administrators manage users.
+    let mut pm = Browser::login(&app, "pool-manager").await;
+    assert_eq!(
+        pm.get(&app.router, "/p/northshire/users").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let c = pm.csrf.clone();
+    let r = pm
+        .post_json(
+            &app.router,
+            "/api/places/northshire/users",
+            serde_json::json!({"username": "x-user", "display_name": "X", "role": "administrator"}),
+            Some(&c),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    app.db.finish().await;
+}
+
+#[tokio::test]
+async fn documents_are_checked_by_their_readers_before_they_are_saved() {
+    let app = app().await;
+    // An analyst adds an appraisal, which then appears with its figures.
+    let mut analyst = Browser::login(&app, "analyst").await;
+    let csrf = analyst.csrf.clone();
+    let r = analyst
+        .post_form(
+            &app.router,
+            "/p/northshire/documents",
+            &form(&[
+                ("csrf", &csrf),
+                ("kind", "appraisal"),
+                ("id", "families-copy"),
+                ("title", "Families, a copy"),
+                ("content", FAMILY_SUPPORT),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), "/p/northshire/documents/families-copy");
+    let list = analyst
+        .get(&app.router, "/api/places/northshire/appraisals")
+        .await
+        .json();
+    assert_eq!(list["appraisals"].as_array().unwrap().len(), 5);
+    // A broken model: the reader's message, naming the line; nothing saved.
+    let broken = format!("{FAMILY_SUPPORT}\nextra = [unclosed\n");
+    let r = analyst
+        .post_form(
+            &app.router,
+            "/p/northshire/documents",
+            &form(&[
+                ("csrf", &csrf),
+                ("kind", "appraisal"),
+                ("id", "broken"),
+                ("title", "Broken"),
+                ("content", &broken),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"content-error\""), "{}", r.body);
+    assert!(
+        r.body.contains("broken:"),
+        "the message names the document and line: {}",
+        r.body
+    );
+    assert!(
+        app.db
+            .store
+            .document("northshire", "broken")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Analysts add appraisals only.
+    let r = analyst
+        .post_form(
+            &app.router,
+            "/p/northshire/documents",
+            &form(&[
+                ("csrf", &csrf),
+                ("kind", "journal"),
+                ("id", "j2"),
+                ("title", "J"),
+                ("content", ""),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    let mut pm = Browser::login(&app, "pool-manager").await;
+    let c = pm.csrf.clone();
+    let westmere_journal = include_str!("../../../examples/ledger/westmere-year-end.journal");
+    let westmere_agreement = include_str!("../../../examples/ledger/westmere-agreement.toml");
+    for (kind, id, content, field, says) in [
+        (
+            "journal",
+            "westmere",
+            westmere_journal,
+            "content",
+            "this journal is for the place 'westmere', not 'northshire'",
+        ),
+        (
+            "journal",
+            "bad-journal",
+            "2025-04-01 nonsense\n  x\n",
+            "content",
+            "bad-journal:",
+        ),
+        (
+            "agreement",
+            "westmere-rules",
+            westmere_agreement,
+            "content",
+            "westmere-rules:",
+        ),
+        (
+            "appraisal",
+            "northshire-bcf",
+            FAMILY_SUPPORT,
+            "id",
+            "is already a journal",
+        ),
+        ("deal", "a-deal", "x", "kind", "cannot be added here"),
+        (
+            "appraisal",
+            "Not An Id",
+            FAMILY_SUPPORT,
+            "id",
+            "is not an identifier",
+        ),
+    ] {
+        let r = pm
+            .post_json(
+                &app.router,
+                "/api/places/northshire/documents",
+                serde_json::json!({"kind": kind, "id": id, "title": "T", "content": content}),
+                Some(&c),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{kind} {id}: {}",
+            r.body
+        );
+        let j = r.json();
+        assert_eq!(j["field"], field, "{kind} {id}: {j}");
+        assert!(
+            j["error"].as_str().unwrap().contains(says),
+            "{kind} {id}: {j}"
+        );
+    }
+    // The twelve seeded and the one added.
+    assert_eq!(
+        app.db
+            .store
+            .documents("northshire", None)
+            .await
+            .unwrap()
+            .len(),
+        13
     );
     app.db.finish().await;
 }
