@@ -58,6 +58,11 @@ enum Command {
         #[command(subcommand)]
         command: ledger_cmd::Command,
     },
+    /// Places in the web application's database.
+    Place {
+        #[command(subcommand)]
+        command: serve_cmd::PlaceCommand,
+    },
     /// Risk-share agreements and contributions: settle a year (or forecast
     /// the settlement), plan next year's contributions.
     Pool {
@@ -168,6 +173,7 @@ fn main() -> ExitCode {
         Command::Deal { command } => deal_cmd::run(command),
         Command::Estate { command } => estate_cmd::run(command),
         Command::Ledger { command } => ledger_cmd::run(command),
+        Command::Place { command } => serve_cmd::place(command),
         Command::Pool { command } => pool_cmd::run(command),
         Command::Synth {
             command:

@@ -33,6 +33,43 @@ pub enum AuditCommand {
     },
 }
 
+#[derive(clap::Subcommand)]
+pub enum PlaceCommand {
+    /// Create a place in the web application's database, with its first
+    /// administrator (the password is printed once). The administrator
+    /// then adds the place's journals, models and users in the browser.
+    Create {
+        /// The place's identifier (lower-case kebab-case), such as northshire.
+        id: String,
+        /// What people read.
+        #[arg(long)]
+        name: String,
+        /// The administrator's user name.
+        #[arg(long, value_name = "USERNAME")]
+        admin: String,
+        #[arg(long, value_name = "PATH|URL", default_value = "oneplace.db")]
+        db: String,
+    },
+}
+
+pub fn place(command: PlaceCommand) -> Result<(), Failure> {
+    match command {
+        PlaceCommand::Create {
+            id,
+            name,
+            admin,
+            db,
+        } => {
+            let password = oneplace_server::run::create_place_blocking(&db, &id, &name, &admin)
+                .map_err(Failure::Message)?;
+            println!(
+                "Created the place {id} ({name}). Its administrator {admin} logs in with the password {password} (shown only now)."
+            );
+            Ok(())
+        }
+    }
+}
+
 pub fn serve(args: ServeArgs) -> Result<(), Failure> {
     oneplace_server::run::serve_blocking(
         oneplace_server::run::ServeOptions {

@@ -173,3 +173,94 @@ fn serve_demo_then_verify_the_audit_log() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no such database"));
 }
+
+#[test]
+fn a_place_is_created_with_its_first_administrator() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("new.db");
+    let create = |id: &str, admin: &str| {
+        oneplace()
+            .args([
+                "place",
+                "create",
+                id,
+                "--name",
+                "Eastmarsh",
+                "--admin",
+                admin,
+                "--db",
+                db.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap()
+    };
+    let o = create("eastmarsh", "alice");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    let password = out
+        .split("the password ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    // The password printed is the one that logs in.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = oneplace_store::Store::open(db.to_str().unwrap())
+            .await
+            .unwrap();
+        match store.login("alice", &password, "test", 1).await.unwrap() {
+            oneplace_store::Login::Success { user, .. } => {
+                assert_eq!(user.role, oneplace_store::Role::Administrator);
+                assert_eq!(user.place_id, "eastmarsh");
+            }
+            other => panic!("alice cannot log in: {other:?}"),
+        }
+        store.close().await;
+    });
+    // Twice is an error, and so is a bad id; neither changes anything.
+    let again = create("eastmarsh", "bob");
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("the place 'eastmarsh' already exists")
+    );
+    let bad = create("East Marsh", "carol");
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("is not an identifier"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    let bad_admin = create("westmarsh", "Bob Smith");
+    assert_eq!(bad_admin.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad_admin.stderr).contains("--admin: username"));
+    rt.block_on(async {
+        let store = oneplace_store::Store::open(db.to_str().unwrap())
+            .await
+            .unwrap();
+        let ids: Vec<String> = store
+            .places()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(ids, ["eastmarsh"], "nothing half-made");
+        store.close().await;
+    });
+    let ok = oneplace()
+        .args(["audit", "verify", "--db", db.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0));
+}

@@ -84,6 +84,69 @@ pub fn serve_blocking(options: ServeOptions, out: &mut dyn Write) -> Result<(), 
     })
 }
 
+/// Creates a place and its first administrator, for a database that is
+/// not seeded with the demo. Returns the administrator's password (made
+/// here, shown once, stored only as its hash).
+pub fn create_place_blocking(
+    db: &str,
+    id: &str,
+    name: &str,
+    admin: &str,
+) -> Result<String, String> {
+    runtime()?.block_on(async {
+        let store = Store::open(db)
+            .await
+            .map_err(|e| format!("{}: {e}", describe(db)))?;
+        let result = async {
+            if store.place(id).await.map_err(|e| e.to_string())?.is_some() {
+                return Err(format!(
+                    "the place '{id}' already exists in {}",
+                    describe(db)
+                ));
+            }
+            // Check everything before writing anything.
+            oneplace_store::check_id("place", id).map_err(|e| e.to_string())?;
+            oneplace_store::check_username(admin).map_err(|e| format!("--admin: {e}"))?;
+            if name.trim().is_empty() {
+                return Err("--name: a place needs a name".into());
+            }
+            if store
+                .user_by_name(admin)
+                .await
+                .map_err(|e| e.to_string())?
+                .is_some()
+            {
+                return Err(format!("--admin: the user name '{admin}' is taken"));
+            }
+            let now = crate::now();
+            store
+                .create_place(id, name, "system", now)
+                .await
+                .map_err(|e| e.to_string())?;
+            let password = oneplace_store::random_token(8);
+            store
+                .create_user(
+                    &oneplace_store::NewUser {
+                        username: admin,
+                        display_name: admin,
+                        password: &password,
+                        role: oneplace_store::Role::Administrator,
+                        place_id: id,
+                        partner_id: None,
+                    },
+                    "system",
+                    now,
+                )
+                .await
+                .map_err(|e| format!("--admin: {e}"))?;
+            Ok(password)
+        }
+        .await;
+        store.close().await;
+        result
+    })
+}
+
 /// Verifies the audit chain of the store at `db` (which must exist).
 pub fn verify_audit_blocking(db: &str) -> Result<Result<i64, AuditBreak>, String> {
     let is_url = db.contains("://") || db.starts_with("sqlite:");

@@ -268,6 +268,22 @@ pub fn check_id(field: &'static str, id: &str) -> Result<()> {
     }
 }
 
+/// User names: 3 to 64 lower-case letters, digits, `-`, `_` or `.`.
+pub fn check_username(username: &str) -> Result<()> {
+    let ok = (3..=64).contains(&username.len())
+        && username
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(
+            "username",
+            "use 3 to 64 lower-case letters, digits, '-', '_' or '.'",
+        ))
+    }
+}
+
 fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User> {
     let role: String = row.try_get("role")?;
     Ok(User {
@@ -591,17 +607,7 @@ impl Store {
     /// Creates a user. The password is hashed with argon2id; the clear text
     /// is neither stored nor logged.
     pub async fn create_user(&self, new: &NewUser<'_>, actor: &str, now: i64) -> Result<User> {
-        let ok_name = (3..=64).contains(&new.username.len())
-            && new
-                .username
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
-        if !ok_name {
-            return Err(StoreError::invalid(
-                "username",
-                "use 3 to 64 lower-case letters, digits, '-', '_' or '.'",
-            ));
-        }
+        check_username(new.username)?;
         if new.password.chars().count() < 12 {
             return Err(StoreError::invalid(
                 "password",
