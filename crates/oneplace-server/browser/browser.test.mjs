@@ -115,11 +115,17 @@ test('the login page and every page a user visits pass axe-core', async () => {
     ['ucd', '/ucd?q=domestic+violence'],
     ['users', '/p/northshire/users'],
     ['new-document', '/p/northshire/documents-new'],
+    ['deal', '/p/northshire/deals/northshire-deal'],
   ]) {
     await page.goto(`${base}${path}`);
     await checkAccessible(page, name);
     await shot(page, `02-${name}`);
   }
+  const westmere = await logIn('westmere-manager');
+  await westmere.goto(`${base}/p/westmere/settlement/westmere-agreement`);
+  assert.match(await westmere.locator('h1').innerText(), /settlement 2025\/26/);
+  await checkAccessible(westmere, 'settlement');
+  await shot(westmere, '02-settlement');
 });
 
 test('the overview shows the pool position and its alerts', async () => {

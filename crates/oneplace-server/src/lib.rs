@@ -18,6 +18,7 @@
 mod admin;
 pub mod api;
 pub mod auth;
+mod deal;
 pub mod demo;
 pub mod domain;
 mod import;
@@ -144,7 +145,8 @@ impl Routes {
 
 fn routes() -> Routes {
     let r = pages::routes(Routes::new());
-    admin::routes(reports::routes(import::routes(api::routes(r))))
+    let r = reports::routes(import::routes(api::routes(r)));
+    deal::routes(admin::routes(r))
 }
 
 /// `(method, path)` of every route, pages and API.

@@ -80,6 +80,12 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "GET",
+        "/api/places/{place}/deals/{doc}",
+        "A reform deal loaded with the evidence it cites (the place's appraisals, journals, results and readiness surveys): its balance for each party",
+        "The deal's name and balance, as `oneplace deal balance --format json`.",
+    ),
+    (
+        "GET",
         "/api/places/{place}/appraisals",
         "The place's appraisals with their headline figures",
         "Appraisals.",

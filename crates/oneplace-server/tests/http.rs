@@ -948,6 +948,8 @@ async fn the_openapi_document_lists_every_api_route_and_each_is_served() {
                 "{doc}",
                 if p.contains("ledger") {
                     "northshire-bcf"
+                } else if p.contains("deals") {
+                    "northshire-deal"
                 } else {
                     "family-support"
                 },
@@ -998,6 +1000,7 @@ async fn pages_are_accessible_in_structure() {
         "/ucd?q=housing",
         "/p/northshire/users",
         "/p/northshire/documents-new",
+        "/p/northshire/deals/northshire-deal",
         "/p/northshire/ledger/northshire-bcf/import",
     ] {
         pages.push((admin.clone(), p.to_string()));
@@ -1608,6 +1611,80 @@ async fn documents_are_checked_by_their_readers_before_they_are_saved() {
             .unwrap()
             .len(),
         13
+    );
+    app.db.finish().await;
+}
+
+/// The Northshire deal, loaded from the place's documents, as `oneplace
+/// deal balance examples/deal/northshire-deal.toml` shows it (snapshot
+/// `deal__deal_balance_table.snap`).
+#[tokio::test]
+async fn the_deal_is_built_from_the_places_documents() {
+    let app = app().await;
+    let mut viewer = Browser::login(&app, "viewer").await;
+    let r = viewer
+        .get(&app.router, "/p/northshire/deals/northshire-deal")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Northshire Families and Work Deal"));
+    for figure in [
+        "£617,394.09",
+        "-£83,127.72",
+        "£2,093,949.33",
+        "£1,522,433.33",
+    ] {
+        assert!(r.body.contains(figure), "{figure} missing");
+    }
+    assert!(r.body.contains("<svg"), "the deal's charts are shown");
+    let j = viewer
+        .get(&app.router, "/api/places/northshire/deals/northshire-deal")
+        .await
+        .json();
+    assert_eq!(j["name"], "Northshire Families and Work Deal");
+    assert!(j["balance"].is_object());
+    let resp = app
+        .router
+        .clone()
+        .oneshot(
+            Request::get("/p/northshire/deals/northshire-deal/document?format=pdf")
+                .header(header::COOKIE, viewer.cookie_header())
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()[header::CONTENT_TYPE], "application/pdf");
+    let pdf = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let md = viewer
+        .get(
+            &app.router,
+            "/p/northshire/deals/northshire-deal/document?format=md",
+        )
+        .await;
+    assert!(
+        md.body
+            .starts_with("# Reform deal: Northshire Families and Work Deal"),
+        "{}",
+        &md.body[..200.min(md.body.len())]
+    );
+    // Not a deal: 404. Another place's: 404.
+    assert_eq!(
+        viewer
+            .get(&app.router, "/p/northshire/deals/family-support")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let mut wes = Browser::login(&app, "westmere-manager").await;
+    assert_eq!(
+        wes.get(&app.router, "/p/northshire/deals/northshire-deal")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
     );
     app.db.finish().await;
 }
