@@ -86,6 +86,12 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "GET",
+        "/api/places/{place}/plans/{doc}",
+        "A contribution plan worked out against the place's ledger: next year's contributions, their build-up and instalments",
+        "Next year's contributions, as `oneplace pool contributions --format json`.",
+    ),
+    (
+        "GET",
         "/api/places/{place}/appraisals",
         "The place's appraisals with their headline figures",
         "Appraisals.",

@@ -7,6 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use minijinja::context;
+use oneplace_ledger::contributions::{self, NextYear, next_year, parse_plan};
 use oneplace_ledger::settle::{Settlement, document as settle_document, parse_agreement, settle};
 use oneplace_ledger::{Journal, Ledger, load};
 use oneplace_report::Document;
@@ -23,6 +24,8 @@ pub(crate) fn routes(r: Routes) -> Routes {
             "/api/places/{place}/settlement/{doc}",
             get(settlement_api),
         )
+        .add("GET", "/p/{place}/plans/{doc}", get(plan_page))
+        .add("GET", "/api/places/{place}/plans/{doc}", get(plan_api))
         .add("GET", "/p/{place}/download/{report}/{doc}", get(download))
 }
 
@@ -73,6 +76,54 @@ async fn settlement_of(
     let a = parse_agreement(&agreement.meta.id, &agreement.content, &ledger)
         .map_err(|e| unprocessable(state, path, e))?;
     settle(&ledger, &a, None).map_err(|e| unprocessable(state, path, e.0))
+}
+
+/// A contribution plan worked out against the place's ledger: next year's
+/// contributions and their instalments.
+async fn plan_of(
+    state: &AppState,
+    place: &str,
+    doc: &str,
+    path: &str,
+) -> Result<NextYear, Response> {
+    let plan = place_document(state, place, doc, "plan", path).await?;
+    let ledger = place_ledger(state, place, path).await?;
+    let p = parse_plan(&plan.meta.id, &plan.content, &ledger)
+        .map_err(|e| unprocessable(state, path, e))?;
+    next_year(&p, &ledger).map_err(|e| unprocessable(state, path, e))
+}
+
+async fn plan_page(
+    State(state): State<AppState>,
+    current: Current,
+    Path((place, doc)): Path<(String, String)>,
+    req: Request,
+) -> Result<Response, Response> {
+    let path = req.uri().path();
+    let place = user_place(&state, &current, &place, path).await?;
+    let n = plan_of(&state, &place.id, &doc, path).await?;
+    Ok(render(
+        &state,
+        "report.html",
+        context! { ..base(&current, &place, "overview"), ..context! {
+            doc => domain::html_document(&contributions::document::next_year_document(&n)),
+            downloads => format!("/api/places/{}/plans/{doc}", place.id),
+            spreadsheet => spreadsheet_links(&format!("/p/{}/download/plan/{doc}", place.id), None),
+            directives => contributions::next_year::directives(&n),
+        } },
+    ))
+}
+
+async fn plan_api(
+    State(state): State<AppState>,
+    current: Current,
+    Path((place, doc)): Path<(String, String)>,
+    req: Request,
+) -> Result<Response, Response> {
+    let path = req.uri().path();
+    let place = user_place(&state, &current, &place, path).await?;
+    let n = plan_of(&state, &place.id, &doc, path).await?;
+    Ok(axum::Json(serde_json::to_value(&n).expect("plans serialise")).into_response())
 }
 
 async fn settlement_page(
@@ -138,6 +189,9 @@ async fn download(
         }
         "settlement" => settle_document::settlement_document(
             &settlement_of(&state, &place.id, &doc, path).await?,
+        ),
+        "plan" => contributions::document::next_year_document(
+            &plan_of(&state, &place.id, &doc, path).await?,
         ),
         _ => {
             return Err(error_response(

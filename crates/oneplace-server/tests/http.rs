@@ -734,7 +734,7 @@ async fn reports_come_from_the_domain_crates() {
     );
     assert!(r.body.contains("<th scope=\"row\">community-nursing</th>"));
     assert!(r.body.contains("<td class=\"num\">£2,450,000.00</td>"));
-    assert!(r.body.contains("<td class=\" flag\">OVER</td>"));
+    assert!(r.body.contains("<td class=\"flag\">OVER</td>"));
     // The JSON is the command line's JSON.
     let j = a
         .get(
@@ -950,6 +950,8 @@ async fn the_openapi_document_lists_every_api_route_and_each_is_served() {
                     "northshire-bcf"
                 } else if p.contains("deals") {
                     "northshire-deal"
+                } else if p.contains("plans") {
+                    "northshire-2026-27-plan"
                 } else {
                     "family-support"
                 },
@@ -1682,6 +1684,64 @@ async fn the_deal_is_built_from_the_places_documents() {
     let mut wes = Browser::login(&app, "westmere-manager").await;
     assert_eq!(
         wes.get(&app.router, "/p/northshire/deals/northshire-deal")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    app.db.finish().await;
+}
+
+/// Northshire's plan for 2026/27, as `oneplace pool contributions
+/// examples/ledger/northshire-2026-27-plan.toml examples/ledger/northshire-bcf.journal`
+/// shows it (snapshot `cli__northshire_contributions_2026_27.snap`).
+#[tokio::test]
+async fn next_years_contributions_from_the_plan() {
+    let app = app().await;
+    let mut pm = Browser::login(&app, "pool-manager").await;
+    let r = pm
+        .get(&app.router, "/p/northshire/plans/northshire-2026-27-plan")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body
+            .contains("<h1>Northshire Better Care Fund: contributions for 2026/27</h1>")
+    );
+    assert!(
+        r.body.contains(
+            "Next year&#39;s contributions £5,420,552.00; payable by partners £5,390,552.00."
+        ),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains(
+            "<th scope=\"row\">icb</th><td>nhs-minimum</td><td class=\"num\">£3,600,000.00</td>"
+        ),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("Contribution directives"));
+    let j = pm
+        .get(
+            &app.router,
+            "/api/places/northshire/plans/northshire-2026-27-plan",
+        )
+        .await;
+    assert_eq!(j.status, StatusCode::OK);
+    let csv = pm
+        .get(
+            &app.router,
+            "/p/northshire/download/plan/northshire-2026-27-plan?format=csv",
+        )
+        .await;
+    assert!(
+        csv.body
+            .contains("icb,nhs-minimum,3600000.00,120000.00,3720000.00"),
+        "{}",
+        csv.body
+    );
+    assert_eq!(
+        pm.get(&app.router, "/p/northshire/plans/northshire-bcf")
             .await
             .status,
         StatusCode::NOT_FOUND
