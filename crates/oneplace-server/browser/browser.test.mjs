@@ -115,6 +115,7 @@ test('the login page and every page a user visits pass axe-core', async () => {
     ['ucd', '/ucd?q=domestic+violence'],
     ['users', '/p/northshire/users'],
     ['new-document', '/p/northshire/documents-new'],
+    ['account', '/account'],
     ['deal', '/p/northshire/deals/northshire-deal'],
   ]) {
     await page.goto(`${base}${path}`);

@@ -25,6 +25,8 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .add("POST", "/p/{place}/users", post(users_create))
         .add("GET", "/api/places/{place}/users", get(users_api))
         .add("POST", "/api/places/{place}/users", post(users_create_api))
+        .add("GET", "/account", get(account_page))
+        .add("POST", "/account/password", post(account_password))
         .add("GET", "/p/{place}/documents-new", get(document_form))
         .add("POST", "/p/{place}/documents", post(document_save))
         .add(
@@ -594,5 +596,91 @@ async fn document_save_api(
             Json(json!({"error": format!("{field}: {message}"), "field": field})),
         )
             .into_response()),
+    }
+}
+
+// ── the user's own account ───────────────────────────────────────────
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+}
+
+async fn account_view(
+    state: &AppState,
+    current: &Current,
+    status: StatusCode,
+    error: Option<(String, String)>,
+    saved: bool,
+) -> Result<Response, Response> {
+    let place_id = current.user().place_id.clone();
+    let place = user_place(state, current, &place_id, "/account").await?;
+    let mut field_errors = BTreeMap::new();
+    if let Some((f, m)) = &error {
+        field_errors.insert(f.clone(), m.clone());
+    }
+    Ok(render_status(
+        state,
+        status,
+        "account.html",
+        context! { ..base(current, &place, "account"), ..context! {
+            errors => error.map(|(field, message)| vec![context! { field => field, message => message }]),
+            field_errors => field_errors,
+            saved => saved,
+        } },
+    ))
+}
+
+async fn account_page(
+    State(state): State<AppState>,
+    current: Current,
+) -> Result<Response, Response> {
+    account_view(&state, &current, StatusCode::OK, None, false).await
+}
+
+async fn account_password(
+    State(state): State<AppState>,
+    current: Current,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, Response> {
+    if form.new_password != form.confirm_password {
+        return account_view(
+            &state,
+            &current,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some((
+                "confirm_password".into(),
+                "the two new passwords differ".into(),
+            )),
+            false,
+        )
+        .await;
+    }
+    match state
+        .store
+        .change_password(
+            current.user(),
+            &form.current_password,
+            &form.new_password,
+            &current.token,
+            now(),
+        )
+        .await
+    {
+        Ok(()) => account_view(&state, &current, StatusCode::OK, None, true).await,
+        Err(StoreError::Invalid { field, message }) => {
+            account_view(
+                &state,
+                &current,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some((field.to_string(), message)),
+                false,
+            )
+            .await
+        }
+        Err(e) => Err(internal(&state, "/account/password", e)),
     }
 }

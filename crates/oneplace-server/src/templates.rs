@@ -16,6 +16,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("ucd.html", include_str!("templates/ucd.html")),
     ("import.html", include_str!("templates/import.html")),
     ("users.html", include_str!("templates/users.html")),
+    ("account.html", include_str!("templates/account.html")),
     (
         "document_form.html",
         include_str!("templates/document_form.html"),

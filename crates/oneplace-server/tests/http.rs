@@ -1002,6 +1002,7 @@ async fn pages_are_accessible_in_structure() {
         "/ucd?q=housing",
         "/p/northshire/users",
         "/p/northshire/documents-new",
+        "/account",
         "/p/northshire/deals/northshire-deal",
         "/p/northshire/ledger/northshire-bcf/import",
     ] {
@@ -1745,6 +1746,81 @@ async fn next_years_contributions_from_the_plan() {
             .await
             .status,
         StatusCode::NOT_FOUND
+    );
+    app.db.finish().await;
+}
+
+#[tokio::test]
+async fn users_change_their_own_password() {
+    let app = app().await;
+    let mut here = Browser::login(&app, "analyst").await;
+    let mut there = Browser::login(&app, "analyst").await;
+    let csrf = here.csrf.clone();
+    let old = app.passwords["analyst"].clone();
+    let page = here.get(&app.router, "/account").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("<label for=\"new_password\">New password</label>")
+    );
+    let change = |current: &str, new: &str, confirm: &str| {
+        form(&[
+            ("csrf", &csrf),
+            ("current_password", current),
+            ("new_password", new),
+            ("confirm_password", confirm),
+        ])
+    };
+    for (body, field) in [
+        (
+            change("wrong", "a brand new password", "a brand new password"),
+            "current_password",
+        ),
+        (change(&old, "short", "short"), "new_password"),
+        (
+            change(&old, "a brand new password", "a brand new passwore"),
+            "confirm_password",
+        ),
+    ] {
+        let r = here
+            .post_form(&app.router, "/account/password", &body)
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        assert!(
+            r.body.contains(&format!("id=\"{field}-error\"")),
+            "{field}: {}",
+            r.body
+        );
+    }
+    let r = here
+        .post_form(
+            &app.router,
+            "/account/password",
+            &change(&old, "a brand new password", "a brand new password"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Your password has been changed."));
+    // This session goes on; the other is logged out; the new password works.
+    assert_eq!(
+        here.get(&app.router, "/api/me").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        there.get(&app.router, "/api/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let mut fresh = Browser::default();
+    assert_eq!(
+        fresh.try_login(&app.router, "analyst", &old).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        fresh
+            .try_login(&app.router, "analyst", "a brand new password")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
     );
     app.db.finish().await;
 }

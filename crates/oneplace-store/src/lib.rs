@@ -872,6 +872,71 @@ impl Store {
         Ok(())
     }
 
+    /// Changes a user's password, given the current one, and ends the
+    /// user's other sessions (`keep_token` is the session making the
+    /// change). `Invalid` names the field that is wrong; nothing changes
+    /// then.
+    pub async fn change_password(
+        &self,
+        user: &User,
+        current: &str,
+        new: &str,
+        keep_token: &str,
+        now: i64,
+    ) -> Result<()> {
+        let hash: String = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
+            .bind(&user.id)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        let current = current.to_string();
+        let right = tokio::task::spawn_blocking(move || verify_password(&current, &hash))
+            .await
+            .unwrap_or(false);
+        if !right {
+            return Err(StoreError::invalid(
+                "current_password",
+                "this is not your current password",
+            ));
+        }
+        if new.chars().count() < 12 {
+            return Err(StoreError::invalid(
+                "new_password",
+                "a password needs at least 12 characters",
+            ));
+        }
+        let new = new.to_string();
+        let new_hash = tokio::task::spawn_blocking(move || hash_password(&new))
+            .await
+            .map_err(|e| StoreError::invalid("new_password", format!("hashing failed: {e}")))??;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(&new_hash)
+            .bind(&user.id)
+            .execute(&mut *tx)
+            .await?;
+        let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(&user.id)
+            .bind(sha256_hex(keep_token.as_bytes()))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        audit::append(
+            &mut tx,
+            &AuditEntry::new(
+                &user.username,
+                "password.change",
+                &user.place_id,
+                &format!("user:{}", user.username),
+                serde_json::json!({"other_sessions_ended": ended}),
+            ),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     // ── documents ────────────────────────────────────────────────────
 
     /// Saves a document (new or replacing one with the same id), recording

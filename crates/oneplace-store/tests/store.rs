@@ -560,3 +560,67 @@ async fn concurrent_appends_keep_one_chain() {
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn changing_a_password_ends_the_other_sessions() {
+    for db in backends().await {
+        let s = &db.store;
+        let which = label(&db);
+        place(s).await;
+        user(s, "ana", Role::Analyst, None).await;
+        let login = |client: &'static str| async move {
+            match s
+                .login("ana", "a long enough password", client, T0)
+                .await
+                .unwrap()
+            {
+                Login::Success { user, token, .. } => (user, token),
+                other => panic!("{other:?}"),
+            }
+        };
+        let (ana, here) = login("laptop").await;
+        let (_, elsewhere) = login("phone").await;
+        // Wrong current password, or too short a new one: nothing changes.
+        for (current, new, field) in [
+            ("not it", "another long password", "current_password"),
+            ("a long enough password", "short", "new_password"),
+        ] {
+            match s.change_password(&ana, current, new, &here, T0).await {
+                Err(StoreError::Invalid { field: f, .. }) => assert_eq!(f, field, "{which}"),
+                other => panic!("{which}: {other:?}"),
+            }
+        }
+        assert!(s.session(&elsewhere, T0).await.unwrap().is_some());
+        s.change_password(
+            &ana,
+            "a long enough password",
+            "another long password",
+            &here,
+            T0,
+        )
+        .await
+        .unwrap();
+        assert!(
+            s.session(&here, T0).await.unwrap().is_some(),
+            "{which}: this session stays"
+        );
+        assert!(
+            s.session(&elsewhere, T0).await.unwrap().is_none(),
+            "{which}: the others end"
+        );
+        assert!(matches!(
+            s.login("ana", "a long enough password", "x", T0)
+                .await
+                .unwrap(),
+            Login::Failed
+        ));
+        assert!(matches!(
+            s.login("ana", "another long password", "x", T0)
+                .await
+                .unwrap(),
+            Login::Success { .. }
+        ));
+        assert_eq!(s.verify_audit().await.unwrap().map(|n| n > 0), Ok(true));
+        db.finish().await;
+    }
+}
