@@ -40,6 +40,7 @@ impl Drop for Killed {
 fn serve_demo_then_verify_the_audit_log() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
+    let log_path = dir.path().join("requests.log");
     let child = oneplace()
         .current_dir(dir.path())
         .args([
@@ -51,7 +52,7 @@ fn serve_demo_then_verify_the_audit_log() {
             "127.0.0.1:0",
         ])
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(Stdio::from(std::fs::File::create(&log_path).unwrap()))
         .spawn()
         .unwrap();
     let mut server = Killed(child);
@@ -130,6 +131,22 @@ fn serve_demo_then_verify_the_audit_log() {
     // The pool's annual budget as `oneplace ledger report monitoring` gives it.
     assert!(overview.contains("£5,040,000.00"));
     drop(server);
+
+    // The request log (standard error): each request with its status and
+    // user, and no password, token or cookie.
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.contains("GET /login 200"), "{log}");
+    assert!(log.contains("POST /login 303"), "{log}");
+    assert!(log.contains("GET /p/northshire 200"), "{log}");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("GET /p/northshire 200") && l.ends_with(" viewer")),
+        "{log}"
+    );
+    let session_token = session.split('=').nth(1).unwrap();
+    for secret in [passwords["viewer"].as_str(), token, session_token] {
+        assert!(!log.contains(secret), "a secret in the log: {log}");
+    }
 
     let verify = |db: &std::path::Path| {
         oneplace()

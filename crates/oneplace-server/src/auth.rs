@@ -95,7 +95,25 @@ fn form_field<'a>(body: &'a [u8], name: &str) -> Option<&'a str> {
 
 /// Finds the session; checks CSRF on every request that can change
 /// something.
-pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let mut actor = None;
+    let mut response = check(state, req, next, &mut actor).await;
+    if let Some(actor) = actor {
+        response.extensions_mut().insert(actor);
+    }
+    response
+}
+
+/// The user name behind a response, for the request log.
+#[derive(Clone, Debug)]
+pub struct Actor(pub String);
+
+async fn check(
+    state: AppState,
+    mut req: Request,
+    next: Next,
+    actor: &mut Option<Actor>,
+) -> Response {
     let now = now();
     let token = cookie(req.headers(), SESSION_COOKIE);
     let session = match &token {
@@ -112,6 +130,7 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         },
         None => None,
     };
+    *actor = session.as_ref().map(|s| Actor(s.user.username.clone()));
     if let (Some(session), Some(token)) = (&session, &token) {
         req.extensions_mut().insert(Current {
             session: session.clone(),

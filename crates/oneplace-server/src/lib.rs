@@ -165,6 +165,7 @@ pub fn router(state: AppState) -> Router {
             error_response(&state, uri.path(), StatusCode::NOT_FOUND, "no such page")
         })
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard))
+        .layer(axum::middleware::from_fn(log_request))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(header(
             header::CONTENT_SECURITY_POLICY,
@@ -175,6 +176,26 @@ pub fn router(state: AppState) -> Router {
         .layer(header(header::REFERRER_POLICY, "no-referrer"))
         .layer(header(header::CACHE_CONTROL, "no-store"))
         .with_state(state)
+}
+
+/// Logs each request once it is answered: method, path (never the query
+/// string or body), status, time taken and the user. Cookies, tokens and
+/// passwords never reach the log.
+async fn log_request(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let started = std::time::Instant::now();
+    let response = next.run(req).await;
+    let user = response
+        .extensions()
+        .get::<auth::Actor>()
+        .map_or("-", |a| a.0.as_str());
+    tracing::info!(
+        "{method} {path} {} {:.1}ms {user}",
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    response
 }
 
 /// Serves the application on a bound listener until Ctrl-C.

@@ -43,6 +43,12 @@ pub fn describe(db: &str) -> String {
 /// prints where it serves (and the demo users' passwords, once), then
 /// serves until Ctrl-C.
 pub fn serve_blocking(options: ServeOptions, out: &mut dyn Write) -> Result<(), String> {
+    // The request log goes to standard error; standard output has only
+    // where the server listens (and, once, the demo users).
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
     runtime()?.block_on(async {
         let store = Store::open(&options.db)
             .await
