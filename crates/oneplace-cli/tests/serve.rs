@@ -148,6 +148,32 @@ fn serve_demo_then_verify_the_audit_log() {
         assert!(!log.contains(secret), "a secret in the log: {log}");
     }
 
+    // Serving the same database with --demo again seeds nothing and shows
+    // no password.
+    let again = oneplace()
+        .current_dir(dir.path())
+        .args([
+            "serve",
+            "--demo",
+            "--db",
+            db.to_str().unwrap(),
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut again = Killed(again);
+    let first = BufReader::new(again.0.stdout.take().unwrap())
+        .lines()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert!(first.contains("already in this database"), "{first}");
+    assert!(!passwords.values().any(|p| first.contains(p.as_str())));
+    drop(again);
+
     let verify = |db: &std::path::Path| {
         oneplace()
             .args(["audit", "verify", "--db", db.to_str().unwrap()])
