@@ -25,6 +25,16 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .add("POST", "/p/{place}/users", post(users_create))
         .add("GET", "/api/places/{place}/users", get(users_api))
         .add("POST", "/api/places/{place}/users", post(users_create_api))
+        .add(
+            "POST",
+            "/p/{place}/users/{username}/access",
+            post(user_access),
+        )
+        .add(
+            "POST",
+            "/api/places/{place}/users/{username}/access",
+            post(user_access_api),
+        )
         .add("GET", "/account", get(account_page))
         .add("POST", "/account/password", post(account_password))
         .add("GET", "/p/{place}/documents-new", get(document_form))
@@ -148,7 +158,8 @@ async fn users_view(
         context! { ..base(current, place, "users"), ..context! {
             users => users.iter().map(|u| context! {
                 username => u.username, display_name => u.display_name,
-                role => u.role.label(), partner => u.partner_id,
+                role => u.role.label(), partner => u.partner_id, disabled => u.disabled,
+                is_me => u.id == current.user().id,
             }).collect::<Vec<_>>(),
             partners => partners,
             roles => roles(),
@@ -278,6 +289,129 @@ async fn users_create_api(
             Json(json!({"error": format!("{field}: {message}"), "field": field})),
         )
             .into_response()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AccessForm {
+    /// "1" (or true) to disable, "0" to enable.
+    disabled: String,
+}
+
+#[derive(Deserialize)]
+struct AccessJson {
+    disabled: bool,
+}
+
+/// Disables or enables a user of the place (administrators; not oneself,
+/// so a place is never left without its administrator by mistake).
+async fn set_access(
+    state: &AppState,
+    current: &Current,
+    place: &str,
+    username: &str,
+    disabled: bool,
+    method: &Method,
+    path: &str,
+) -> Result<Result<oneplace_store::User, String>, Response> {
+    let place = user_place(state, current, place, path).await?;
+    match state
+        .store
+        .user_by_name(username)
+        .await
+        .map_err(|e| internal(state, path, e))?
+    {
+        Some(u) if u.place_id == place.id => {}
+        _ => {
+            return Err(error_response(
+                state,
+                path,
+                StatusCode::NOT_FOUND,
+                "no such user",
+            ));
+        }
+    }
+    require(state, current, Action::ManageUsers, method, path).await?;
+    if username == current.user().username {
+        return Ok(Err(
+            "you cannot disable yourself: ask another administrator".into(),
+        ));
+    }
+    state
+        .store
+        .set_disabled(
+            &place.id,
+            username,
+            disabled,
+            &current.user().username,
+            now(),
+        )
+        .await
+        .map(Ok)
+        .map_err(|e| internal(state, path, e))
+}
+
+async fn user_access(
+    State(state): State<AppState>,
+    current: Current,
+    Path((place, username)): Path<(String, String)>,
+    req: Request,
+) -> Result<Response, Response> {
+    let path = req.uri().path().to_string();
+    let Form(form): Form<AccessForm> = Form::from_request(req, &state)
+        .await
+        .map_err(|e| error_response(&state, &path, StatusCode::BAD_REQUEST, &e.body_text()))?;
+    let disabled = matches!(form.disabled.as_str(), "1" | "true");
+    match set_access(
+        &state,
+        &current,
+        &place,
+        &username,
+        disabled,
+        &Method::POST,
+        &path,
+    )
+    .await?
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/p/{place}/users")).into_response()),
+        Err(message) => Err(error_response(
+            &state,
+            &path,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &message,
+        )),
+    }
+}
+
+async fn user_access_api(
+    State(state): State<AppState>,
+    current: Current,
+    Path((place, username)): Path<(String, String)>,
+    req: Request,
+) -> Result<Response, Response> {
+    let path = req.uri().path().to_string();
+    let Json(j): Json<AccessJson> = Json::from_request(req, &state)
+        .await
+        .map_err(|e| error_response(&state, &path, StatusCode::BAD_REQUEST, &e.body_text()))?;
+    match set_access(
+        &state,
+        &current,
+        &place,
+        &username,
+        j.disabled,
+        &Method::POST,
+        &path,
+    )
+    .await?
+    {
+        Ok(u) => Ok(Json(json!({"user": u})).into_response()),
+        Err(message) => Err(error_response(
+            &state,
+            &path,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &message,
+        )),
     }
 }
 

@@ -91,6 +91,12 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "Next year's contributions, as `oneplace pool contributions --format json`.",
     ),
     (
+        "POST",
+        "/api/places/{place}/users/{username}/access",
+        "Disable a user ({\"disabled\": true}: they cannot log in and their sessions end) or enable them again (administrators; not oneself)",
+        "The user.",
+    ),
+    (
         "GET",
         "/api/places/{place}/appraisals",
         "The place's appraisals with their headline figures",

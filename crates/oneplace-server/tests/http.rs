@@ -944,6 +944,7 @@ async fn the_openapi_document_lists_every_api_route_and_each_is_served() {
         let path = p
             .replace("{place}", "northshire")
             .replace("{partner}", "icb")
+            .replace("{username}", "viewer")
             .replace(
                 "{doc}",
                 if p.contains("ledger") {
@@ -966,6 +967,8 @@ async fn the_openapi_document_lists_every_api_route_and_each_is_served() {
                     serde_json::json!({"username": "admin", "password": app.passwords["admin"]})
                 } else if path.ends_with("/import") {
                     serde_json::json!({"mapping": "icb-mapping", "csv": EXTRACT})
+                } else if path.ends_with("/access") {
+                    serde_json::json!({"disabled": false})
                 } else if path.ends_with("/users") {
                     serde_json::json!({"username": "new-user", "display_name": "New", "role": "viewer"})
                 } else if path.ends_with("/documents") {
@@ -1818,6 +1821,84 @@ async fn users_change_their_own_password() {
     assert_eq!(
         fresh
             .try_login(&app.router, "analyst", "a brand new password")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    app.db.finish().await;
+}
+
+#[tokio::test]
+async fn administrators_disable_and_enable_users() {
+    let app = app().await;
+    let mut leaver = Browser::login(&app, "pool-manager").await;
+    let mut admin = Browser::login(&app, "admin").await;
+    let csrf = admin.csrf.clone();
+    let page = admin.get(&app.router, "/p/northshire/users").await;
+    assert!(page.body.contains("aria-label=\"Disable pool-manager\""));
+    let r = admin
+        .post_form(
+            &app.router,
+            "/p/northshire/users/pool-manager/access",
+            &form(&[("csrf", &csrf), ("disabled", "1")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Their session ends at once, and they cannot log in again.
+    assert_eq!(
+        leaver.get(&app.router, "/api/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let mut again = Browser::default();
+    assert_eq!(
+        again
+            .try_login(&app.router, "pool-manager", &app.passwords["pool-manager"])
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    // Not oneself; not another place's user; not by a non-administrator.
+    let r = admin
+        .post_form(
+            &app.router,
+            "/p/northshire/users/admin/access",
+            &form(&[("csrf", &csrf), ("disabled", "1")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = admin
+        .post_form(
+            &app.router,
+            "/p/northshire/users/westmere-manager/access",
+            &form(&[("csrf", &csrf), ("disabled", "1")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let mut analyst = Browser::login(&app, "analyst").await;
+    let c = analyst.csrf.clone();
+    let r = analyst
+        .post_json(
+            &app.router,
+            "/api/places/northshire/users/viewer/access",
+            serde_json::json!({"disabled": true}),
+            Some(&c),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Enabled again, they log in.
+    let r = admin
+        .post_json(
+            &app.router,
+            "/api/places/northshire/users/pool-manager/access",
+            serde_json::json!({"disabled": false}),
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["user"]["disabled"], false);
+    assert_eq!(
+        again
+            .try_login(&app.router, "pool-manager", &app.passwords["pool-manager"])
             .await
             .status,
         StatusCode::SEE_OTHER

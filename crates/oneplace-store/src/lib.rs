@@ -166,6 +166,8 @@ pub struct User {
     pub place_id: String,
     /// The partner a partner finance lead acts for.
     pub partner_id: Option<String>,
+    /// A disabled user cannot log in and has no sessions.
+    pub disabled: bool,
 }
 
 /// A user to create.
@@ -295,6 +297,7 @@ fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User> {
             .map_err(|e: String| StoreError::invalid("role", e))?,
         place_id: row.try_get("place_id")?,
         partner_id: row.try_get("partner_id")?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
     })
 }
 
@@ -320,7 +323,7 @@ fn meta_from_row(row: &sqlx::any::AnyRow) -> Result<DocumentMeta> {
     })
 }
 
-const USER_COLUMNS: &str = "id, username, display_name, role, place_id, partner_id";
+const USER_COLUMNS: &str = "id, username, display_name, role, place_id, partner_id, disabled";
 
 impl Store {
     /// Opens the store at `location` and brings its schema up to date.
@@ -648,6 +651,7 @@ impl Store {
             role: new.role,
             place_id: new.place_id.to_string(),
             partner_id: new.partner_id.map(str::to_string),
+            disabled: false,
         };
         let mut tx = self.pool.begin().await?;
         sqlx::query(
@@ -763,7 +767,7 @@ impl Store {
             .await
             .unwrap_or(false);
         match user {
-            Some(user) if right => {
+            Some(user) if right && !user.disabled => {
                 sqlx::query("DELETE FROM login_failures WHERE username = $1 AND client = $2")
                     .bind(username)
                     .bind(client)
@@ -832,10 +836,10 @@ impl Store {
     /// The live session for a browser's token, if any.
     pub async fn session(&self, token: &str, now: i64) -> Result<Option<Session>> {
         let row = sqlx::query(
-            "SELECT u.id, u.username, u.display_name, u.role, u.place_id, u.partner_id,
+            "SELECT u.id, u.username, u.display_name, u.role, u.place_id, u.partner_id, u.disabled,
                     s.csrf_token, s.expires_at
              FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = $1 AND s.expires_at > $2",
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
         )
         .bind(sha256_hex(token.as_bytes()))
         .bind(now)
@@ -870,6 +874,53 @@ impl Store {
         )
         .await?;
         Ok(())
+    }
+
+    /// Disables a user of a place (or enables them again): a disabled user
+    /// cannot log in, and their sessions end at once.
+    pub async fn set_disabled(
+        &self,
+        place_id: &str,
+        username: &str,
+        disabled: bool,
+        actor: &str,
+        now: i64,
+    ) -> Result<User> {
+        let user = self
+            .user_by_name(username)
+            .await?
+            .filter(|u| u.place_id == place_id)
+            .ok_or_else(|| StoreError::NotFound(format!("user {username}")))?;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+            .bind(i64::from(disabled))
+            .bind(&user.id)
+            .execute(&mut *tx)
+            .await?;
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(&user.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        audit::append(
+            &mut tx,
+            &AuditEntry::new(
+                actor,
+                if disabled {
+                    "user.disable"
+                } else {
+                    "user.enable"
+                },
+                place_id,
+                &format!("user:{username}"),
+                serde_json::json!({}),
+            ),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(User { disabled, ..user })
     }
 
     /// Changes a user's password, given the current one, and ends the

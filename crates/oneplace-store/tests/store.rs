@@ -60,10 +60,10 @@ fn label(db: &TestDb) -> &'static str {
 async fn opening_migrates_once_and_reopening_keeps_the_data() {
     let db = oneplace_store::testing::sqlite().await;
     place(&db.store).await;
-    assert_eq!(db.store.schema_versions().await.unwrap(), vec![1]);
+    assert_eq!(db.store.schema_versions().await.unwrap(), vec![1, 2]);
     db.store.close().await;
     let again = Store::open(&db.location).await.unwrap();
-    assert_eq!(again.schema_versions().await.unwrap(), vec![1]);
+    assert_eq!(again.schema_versions().await.unwrap(), vec![1, 2]);
     assert_eq!(again.places().await.unwrap().len(), 1);
     again.close().await;
     db.finish().await;
@@ -621,6 +621,62 @@ async fn changing_a_password_ends_the_other_sessions() {
             Login::Success { .. }
         ));
         assert_eq!(s.verify_audit().await.unwrap().map(|n| n > 0), Ok(true));
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn disabled_users_cannot_log_in_and_lose_their_sessions() {
+    for db in backends().await {
+        let s = &db.store;
+        let which = label(&db);
+        place(s).await;
+        user(s, "leaver", Role::PoolManager, None).await;
+        let Login::Success { token, .. } = s
+            .login("leaver", "a long enough password", "x", T0)
+            .await
+            .unwrap()
+        else {
+            panic!("{which}")
+        };
+        let u = s
+            .set_disabled("northshire", "leaver", true, "admin", T0)
+            .await
+            .unwrap();
+        assert!(u.disabled);
+        assert!(s.session(&token, T0).await.unwrap().is_none(), "{which}");
+        assert!(matches!(
+            s.login("leaver", "a long enough password", "x", T0)
+                .await
+                .unwrap(),
+            Login::Failed
+        ));
+        // Another place's administrator cannot reach them.
+        assert!(matches!(
+            s.set_disabled("westmere", "leaver", false, "admin", T0)
+                .await,
+            Err(StoreError::NotFound(_))
+        ));
+        s.set_disabled("northshire", "leaver", false, "admin", T0)
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.login("leaver", "a long enough password", "x", T0)
+                .await
+                .unwrap(),
+            Login::Success { .. }
+        ));
+        let actions: Vec<String> = s
+            .audit_entries(None, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert!(
+            actions.contains(&"user.disable".to_string())
+                && actions.contains(&"user.enable".to_string())
+        );
         db.finish().await;
     }
 }
