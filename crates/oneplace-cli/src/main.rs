@@ -11,6 +11,7 @@ mod ledger_cmd;
 mod output;
 mod pool_cmd;
 mod progress;
+mod serve_cmd;
 mod ucd_cmd;
 
 use std::path::PathBuf;
@@ -30,6 +31,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Check the web application's audit log.
+    Audit {
+        #[command(subcommand)]
+        command: serve_cmd::AuditCommand,
+    },
     /// Appraise a model (TOML or the Excel template): the financial and
     /// economic case, who pays and who benefits, and a fair split.
     ///
@@ -52,12 +58,20 @@ enum Command {
         #[command(subcommand)]
         command: ledger_cmd::Command,
     },
+    /// Places in the web application's database.
+    Place {
+        #[command(subcommand)]
+        command: serve_cmd::PlaceCommand,
+    },
     /// Risk-share agreements and contributions: settle a year (or forecast
     /// the settlement), plan next year's contributions.
     Pool {
         #[command(subcommand)]
         command: pool_cmd::Command,
     },
+    /// Run the partnership's shared workspace: the web application and its
+    /// JSON API, on a SQLite file or PostgreSQL.
+    Serve(serve_cmd::ServeArgs),
     /// Synthetic data for trying the tools and measuring them.
     Synth {
         #[command(subcommand)]
@@ -154,9 +168,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Appraise(args) => appraise_cmd::run(args),
+        Command::Audit { command } => serve_cmd::audit(command),
+        Command::Serve(args) => serve_cmd::serve(args),
         Command::Deal { command } => deal_cmd::run(command),
         Command::Estate { command } => estate_cmd::run(command),
         Command::Ledger { command } => ledger_cmd::run(command),
+        Command::Place { command } => serve_cmd::place(command),
         Command::Pool { command } => pool_cmd::run(command),
         Command::Synth {
             command:

@@ -1,0 +1,203 @@
+// Browser tests of the oneplace web application: Debian's Chromium driven by
+// playwright-core, each page checked with axe-core (WCAG 2.x A and AA).
+//
+// Run from this directory after `cargo build -p oneplace-cli`:
+//
+//   npm ci && npm test
+//
+// ONEPLACE_BIN names the binary (default: the workspace's target/debug/oneplace);
+// CHROMIUM names the browser (default: /usr/bin/chromium). Screenshots of each
+// step are written to artifacts/ (kept out of git).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const repo = join(here, '..', '..', '..');
+const bin = process.env.ONEPLACE_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(repo, 'target'), 'debug', 'oneplace');
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const extract = readFileSync(join(repo, 'examples/ledger/import/icb-2025-05.csv'), 'utf8');
+const artifacts = join(here, 'artifacts');
+mkdirSync(artifacts, { recursive: true });
+
+let server, base, browser, dir;
+const passwords = {};
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'oneplace-browser-'));
+  server = spawn(bin, ['serve', '--demo', '--db', join(dir, 'demo.db'), '--bind', '127.0.0.1:0'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: server.stdout });
+  base = await new Promise((resolve, reject) => {
+    server.on('exit', (code) => reject(new Error(`oneplace serve exited with ${code}`)));
+    lines.on('line', (line) => {
+      const words = line.trim().split(/\s+/);
+      if (words[0] === 'northshire' || words[0] === 'westmere') passwords[words[1]] = words[words.length - 1];
+      const m = line.match(/at (http:\/\/[^ ]+?)\/? \(Ctrl-C stops\)/);
+      if (m) resolve(m[1]);
+    });
+  });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function logIn(username) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await page.getByLabel('User name').fill(username);
+  await page.getByLabel('Password').fill(passwords[username]);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(`${base}/p/**`);
+  return page;
+}
+
+/** axe-core on the page as it stands: no WCAG 2.x A or AA violation. */
+async function checkAccessible(page, name) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } }),
+  );
+  const problems = result.violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
+  assert.deepEqual(problems, [], `${name}: accessibility violations`);
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+}
+
+test('the login page and every page a user visits pass axe-core', async () => {
+  const context = await browser.newContext();
+  const anon = await context.newPage();
+  await anon.goto(`${base}/login`);
+  await checkAccessible(anon, 'login');
+  await shot(anon, '01-login');
+  // The check does find problems: an unlabelled field and an image without
+  // alternative text are reported.
+  await anon.evaluate(() => {
+    document.querySelector('main').insertAdjacentHTML('beforeend', '<input type="text"><img src="data:,">');
+  });
+  await assert.rejects(checkAccessible(anon, 'login, spoiled'), /label|image-alt/);
+  await context.close();
+
+  const page = await logIn('admin');
+  for (const [name, path] of [
+    ['overview', '/p/northshire'],
+    ['monitoring', '/p/northshire/ledger/northshire-bcf'],
+    ['appraisals', '/p/northshire/appraisals'],
+    ['appraisal', '/p/northshire/appraisals/family-support'],
+    ['document', '/p/northshire/documents/northshire-deal'],
+    ['partner', '/p/northshire/partners/icb'],
+    ['import', '/p/northshire/ledger/northshire-bcf/import'],
+    ['audit', '/p/northshire/audit'],
+    ['ucd', '/ucd?q=domestic+violence'],
+    ['users', '/p/northshire/users'],
+    ['new-document', '/p/northshire/documents-new'],
+    ['account', '/account'],
+    ['deal', '/p/northshire/deals/northshire-deal'],
+  ]) {
+    await page.goto(`${base}${path}`);
+    await checkAccessible(page, name);
+    await shot(page, `02-${name}`);
+  }
+  const westmere = await logIn('westmere-manager');
+  await westmere.goto(`${base}/p/westmere/settlement/westmere-agreement`);
+  assert.match(await westmere.locator('h1').innerText(), /settlement 2025\/26/);
+  await checkAccessible(westmere, 'settlement');
+  await shot(westmere, '02-settlement');
+});
+
+test('the overview shows the pool position and its alerts', async () => {
+  const page = await logIn('viewer');
+  // As `oneplace ledger report monitoring examples/ledger/northshire-bcf.journal` shows it.
+  await assert.doesNotReject(page.getByText('£5,040,000.00', { exact: true }).waitFor());
+  const alerts = await page.locator('li.alert').allInnerTexts();
+  assert.equal(alerts.length, 2);
+  assert.match(alerts[0], /Over budget: community-nursing/);
+  assert.match(alerts[1], /Under budget: home-care/);
+  // Keyboard: the skip link is the first stop and moves focus to main.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to main content');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+});
+
+test('a finance lead posts an extract: an error reported by row, fixed, then the monitoring report', async () => {
+  const page = await logIn('icb-lead');
+  await page.goto(`${base}/p/northshire/ledger/northshire-bcf/import`);
+  await page.getByLabel('Extract (CSV)').fill(extract.replace('NC4101', 'ZZ9999'));
+  await page.getByRole('button', { name: 'Check and preview' }).click();
+  const alert = page.getByRole('alert');
+  await assert.doesNotReject(alert.waitFor());
+  const message = await alert.innerText();
+  assert.match(message, /nothing was saved/);
+  assert.match(message, /row 3/);
+  assert.match(message, /ZZ9999/);
+  await checkAccessible(page, 'import with an error');
+  await shot(page, '03-import-error');
+
+  await page.getByLabel('Extract (CSV)').fill(extract);
+  await page.getByRole('button', { name: 'Check and preview' }).click();
+  await assert.doesNotReject(page.getByText('15 rows: 15 new transactions, 0 already in the ledger.').waitFor());
+  await shot(page, '04-import-preview');
+  await page.getByRole('button', { name: 'Post 15 transactions' }).click();
+  await page.waitForURL(/imported=15/);
+  await assert.doesNotReject(page.getByText('The extract was posted: 15 new transactions.').waitFor());
+  assert.match(await page.locator('h1').innerText(), /monitoring, 2025\/26 M02/);
+  await shot(page, '05-monitoring-after-import');
+});
+
+test("a finance lead is refused another partner's edit", async () => {
+  const page = await logIn('icb-lead');
+  await page.goto(`${base}/p/northshire/partners/county-council`);
+  // No form is offered …
+  assert.equal(await page.locator('form.form').count(), 0);
+  await shot(page, '06-other-partner');
+  // … and posting the form anyway (as a crafted request with a valid token) is refused.
+  const csrf = await page.locator('input[name=csrf]').first().inputValue();
+  const status = await page.evaluate(async ([csrf]) => {
+    const body = new URLSearchParams({ csrf, contact_name: 'Mallory', contact_email: 'm@example.org' });
+    const r = await fetch('/p/northshire/partners/county-council', { method: 'POST', body });
+    return r.status;
+  }, [csrf]);
+  assert.equal(status, 403);
+  // The pool manager sees the refusal on the audit log.
+  const manager = await logIn('pool-manager');
+  await manager.goto(`${base}/p/northshire/audit`);
+  const row = manager.locator('tr', { hasText: 'access.denied' }).first();
+  assert.match(await row.innerText(), /icb-lead/);
+  assert.match(await row.innerText(), /route:POST \/p\/northshire\/partners\/county-council/);
+  await shot(manager, '07-audit-refusal');
+});
+
+test('an appraisal shows its results', async () => {
+  const page = await logIn('analyst');
+  await page.goto(`${base}/p/northshire/appraisals`);
+  await page.getByRole('link', { name: 'Northshire Families Together' }).click();
+  // As `oneplace appraise examples/family-support.toml` reports it.
+  const row = page.locator('tr', { hasText: 'Net present budget impact' });
+  assert.match(await row.innerText(), /£2,261,119\.64/);
+  await shot(page, '08-appraisal');
+});
