@@ -8,6 +8,7 @@ mod charts;
 mod deal_cmd;
 mod estate_cmd;
 mod ledger_cmd;
+mod measure_cmd;
 mod output;
 mod pool_cmd;
 mod progress;
@@ -52,6 +53,13 @@ enum Command {
         #[command(subcommand)]
         command: ledger_cmd::Command,
     },
+    /// Measure what happened: costed activity before and after an
+    /// intervention, gross change, net impact against a comparison group,
+    /// realised savings by agency.
+    Measure {
+        #[command(subcommand)]
+        command: measure_cmd::Command,
+    },
     /// Risk-share agreements and contributions: settle a year (or forecast
     /// the settlement), plan next year's contributions.
     Pool {
@@ -84,6 +92,19 @@ enum SynthCommand {
         /// Write to FILE instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+    },
+    /// A fictional cohort (treatment and comparison), its service events
+    /// (CSV and Parquet) with a planted effect, a costing map and a spec
+    /// measuring them, reproducible from the seed.
+    Activity {
+        /// How many people (half treatment, half comparison).
+        #[arg(long, default_value_t = 1_000)]
+        people: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The folder to write into (created if need be).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
     },
 }
 
@@ -157,6 +178,7 @@ fn main() -> ExitCode {
         Command::Deal { command } => deal_cmd::run(command),
         Command::Estate { command } => estate_cmd::run(command),
         Command::Ledger { command } => ledger_cmd::run(command),
+        Command::Measure { command } => measure_cmd::run(command),
         Command::Pool { command } => pool_cmd::run(command),
         Command::Synth {
             command:
@@ -169,6 +191,9 @@ fn main() -> ExitCode {
             out.as_deref(),
             oneplace_ledger::synth::synthesize(postings, seed).as_bytes(),
         ),
+        Command::Synth {
+            command: SynthCommand::Activity { people, seed, out },
+        } => measure_cmd::synth_activity(people, seed, &out),
         Command::Ucd { command } => match command {
             UcdCommand::Show {
                 code,
