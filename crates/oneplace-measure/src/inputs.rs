@@ -446,7 +446,7 @@ pub fn read_cohort(
         Err(e) => return Err(InputError::one(Diagnostic::new(d.at(1, None), e.to_string()))),
     };
     let expected = "columns id, group, start";
-    let mut need = |name: &str| cols.get(name).copied().ok_or_else(|| missing_column(path, name, expected));
+    let need = |name: &str| cols.get(name).copied().ok_or_else(|| missing_column(path, name, expected));
     let (c_id, c_group, c_start) = match (need("id"), need("group"), need("start")) {
         (Ok(a), Ok(b), Ok(c)) => (a, b, c),
         (a, b, c) => {
@@ -568,7 +568,7 @@ struct RawEvent<'a> {
 struct EventSink<'a> {
     spec: &'a Spec,
     vocabulary: &'a AgencyVocabulary,
-    file: String,
+    file: Arc<str>,
     d: Diags,
     people: HashMap<String, Option<u32>>,
     types: HashMap<String, u32>,
@@ -654,7 +654,7 @@ impl<'a> EventSink<'a> {
             return;
         }
         let date = date.expect("checked");
-        let file = &self.file;
+        let file = self.file.clone();
         let person = match self.people.get(id) {
             None => {
                 self.not_in_cohort.add(|| format!("{file}: row {row}"));
@@ -777,7 +777,7 @@ pub fn load(spec: &Spec) -> Result<Inputs, InputError> {
     let mut sink = EventSink {
         spec,
         vocabulary: &vocabulary,
-        file: spec.events.display().to_string(),
+        file: spec.events.display().to_string().into(),
         d: Diags::new(&spec.events),
         people,
         types: costing.iter().enumerate().map(|(i, c)| (c.event_type.clone(), i as u32)).collect(),

@@ -15,6 +15,7 @@
 
 pub mod compute;
 pub mod days;
+pub mod exante;
 pub mod inputs;
 pub mod spec;
 pub mod stats;
@@ -63,11 +64,11 @@ impl std::fmt::Display for MeasureError {
 
 impl std::error::Error for MeasureError {}
 
-fn pennies<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn pennies<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64((x * 100.0).round() / 100.0)
 }
 
-fn pennies_opt<S: Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn pennies_opt<S: Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
     match x {
         Some(x) => pennies(x, s),
         None => s.serialize_none(),
@@ -200,6 +201,10 @@ pub struct Measurement {
     pub per_person_total: PerPerson,
     pub costing: Vec<Costing>,
     pub problems: Vec<Problem>,
+    /// The appraisal's expectations beside the realised savings, when the
+    /// spec names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ex_ante: Option<exante::ExAnte>,
     pub reference_data: Vec<DatasetVersion>,
 }
 
@@ -210,10 +215,22 @@ pub fn run(spec: &Spec) -> Result<Measurement, MeasureError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .build()
         .map_err(|e| MeasureError::Engine(e.to_string()))?;
-    runtime.block_on(async {
+    let mut m = runtime.block_on(async {
         let ctx = SessionContext::new();
         measure(&ctx, spec, inputs).await
-    })
+    })?;
+    if let Some(path) = &spec.appraisal {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            InputError::one(oneplace_core::Diagnostic::new(
+                oneplace_core::Location::File { file: file.clone().into() },
+                format!("cannot read it: {e}"),
+            ))
+        })?;
+        let model = oneplace_appraise::read_toml(&file, &text, ReferenceData::embedded())?;
+        m.ex_ante = Some(exante::compare(&model, &m));
+    }
+    Ok(m)
 }
 
 /// Measures on `ctx`, whichever engine it belongs to.
@@ -354,6 +371,7 @@ pub fn summarise(spec: &Spec, inputs: inputs::Inputs, table: &compute::PersonTab
         per_person_total: per_person_of("total", &estimates[a]),
         costing: inputs.costing,
         problems,
+        ex_ante: None,
         reference_data,
     }
 }
@@ -467,6 +485,30 @@ pub fn document(m: &Measurement) -> Document {
         doc = doc.with_section(
             Section::new("outcomes", "Outcomes per treatment group member", t)
                 .with_note("Quantities of the outcome's events in each window."),
+        );
+    }
+    if let Some(x) = &m.ex_ante {
+        let mut t = Table::new(&[
+            ("agency", "Agency"),
+            ("appraisal_agencies", "Appraisal's agencies"),
+            ("expected", "Expected (ex ante)"),
+            ("realised_net", "Realised net"),
+            ("realised_gross", "Realised gross"),
+        ]);
+        for r in &x.rows {
+            t.push(vec![
+                Cell::Text(r.agency.clone()),
+                Cell::Text(r.appraisal_agencies.join(", ")),
+                Cell::Pounds(r.expected),
+                pounds(r.realised_net),
+                pounds(r.realised_gross),
+            ]);
+        }
+        doc = doc.with_section(
+            Section::new("ex_ante", "Expected and realised savings", t).with_note(format!(
+                "Expected: the appraisal '{}' at full effect ({} prices uprated to {}), per starter per year, times the treatment group and the after window.",
+                x.appraisal, x.price_base, m.price_year
+            )),
         );
     }
     let mut c = Table::new(&[

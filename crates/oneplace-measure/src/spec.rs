@@ -31,6 +31,9 @@ pub struct Spec {
     pub after_months: u32,
     pub bootstrap: Bootstrap,
     pub outcomes: Vec<Outcome>,
+    /// An appraisal model whose expected fiscal benefits are set beside the
+    /// realised savings.
+    pub appraisal: Option<PathBuf>,
 }
 
 /// How the confidence intervals are drawn.
@@ -79,6 +82,13 @@ struct RawSpec {
     bootstrap: Option<RawBootstrap>,
     #[serde(default)]
     outcome: Vec<RawOutcome>,
+    appraisal: Option<RawAppraisal>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAppraisal {
+    model: S<String>,
 }
 
 #[derive(Deserialize)]
@@ -144,6 +154,10 @@ pub fn parse_spec(file: &str, text: &str, base: &Path) -> Result<Spec, InputErro
     let events = path(&raw.events, "the events file");
     let cohort = path(&raw.cohort, "the cohort file");
     let costing = path(&raw.costing, "the costing map");
+    let appraisal = raw
+        .appraisal
+        .as_ref()
+        .map(|a| path(&a.model, "the appraisal model"));
     let data_from = date(&mut c, &raw.data.from, "data.from");
     let data_to = date(&mut c, &raw.data.to, "data.to");
     if let (Some(f), Some(t)) = (data_from, data_to)
@@ -249,6 +263,7 @@ pub fn parse_spec(file: &str, text: &str, base: &Path) -> Result<Spec, InputErro
         after_months: after_months.expect(none),
         bootstrap,
         outcomes,
+        appraisal: appraisal.map(|a| a.expect(none)),
     })
 }
 
