@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, Date32Array, Float64Array, Float64Builder, Int32Builder, RecordBatch,
+    Array, ArrayBuilder, ArrayRef, Date32Array, Float64Array, Float64Builder, Int32Builder, RecordBatch,
     StringArray, UInt32Builder,
 };
 use datafusion::arrow::compute::cast;

@@ -77,17 +77,18 @@ pub fn estimate(measures: &[Series], bootstrap: &Bootstrap) -> Vec<Estimate> {
     }
     // Each person's change, measure by measure, person-major.
     let k = measures.len();
-    let diffs = |pick: fn(&Series) -> &Vec<(f64, f64)>, n: usize| {
+    let diffs = |treated: bool, n: usize| {
         let mut d = vec![0.0; n * k];
         for (j, s) in measures.iter().enumerate() {
-            for (i, (b, a)) in pick(s).iter().enumerate() {
+            let people = if treated { &s.treatment } else { &s.comparison };
+            for (i, (b, a)) in people.iter().enumerate() {
                 d[i * k + j] = a - b;
             }
         }
         d
     };
-    let dt = diffs(|s| &s.treatment, nt);
-    let dc = diffs(|s| &s.comparison, nc);
+    let dt = diffs(true, nt);
+    let dc = diffs(false, nc);
     let mut rng = ChaCha8Rng::seed_from_u64(bootstrap.seed);
     let mut draws: Vec<Vec<f64>> = vec![Vec::with_capacity(bootstrap.samples); k];
     let (mut st, mut sc) = (vec![0.0; k], vec![0.0; k]);

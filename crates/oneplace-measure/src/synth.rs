@@ -14,7 +14,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    ArrayRef, Date32Builder, Float64Builder, RecordBatch, StringBuilder,
+    ArrayBuilder, ArrayRef, Date32Builder, Float64Builder, RecordBatch, StringBuilder,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::parquet::arrow::ArrowWriter;

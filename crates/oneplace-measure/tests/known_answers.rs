@@ -239,3 +239,62 @@ fn bad_values_are_errors_with_file_row_and_column() {
     let e = run(&spec).unwrap_err().to_string();
     assert!(e.contains("events.csv: row 1: there is no 'date' column"), "{e}");
 }
+
+const MODEL: &str = r#"[appraisal]
+name = "Hand-worked case"
+first_year = "2024/25"
+price_base = "2015/16"
+years = 3
+
+[[agency]]
+id = "council"
+kind = "county-council"
+
+[[agency]]
+id = "constabulary"
+kind = "police"
+
+[[cost]]
+id = "workers"
+agency = "council"
+type = "revenue"
+amounts = [1000, 1000]
+confidence = 2
+
+[[outcome]]
+id = "fewer-incidents"
+cohort = 10
+engagement = 0.5
+success = 0.5
+confidence = 3
+  [[outcome.value]]
+  fiscal = 100
+  shares = { council = 0.5, constabulary = 0.5 }
+"#;
+
+#[test]
+fn expected_savings_from_the_appraisal_beside_the_realised() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[("costing.csv", COSTING), ("cohort.csv", COHORT), ("events.csv", EVENTS), ("model.toml", MODEL)],
+    );
+    let text = format!("{SPEC}\n[appraisal]\nmodel = \"model.toml\"\n");
+    let spec = parse_spec("spec.toml", &text, dir.path()).unwrap();
+    let m = run(&spec).unwrap_or_else(|e| panic!("{e}"));
+    let x = m.ex_ante.as_ref().unwrap();
+    // Successful outcomes per starter: 0.5 × 0.5 = 0.25. Each is worth £100
+    // less the grade-3 optimism reduction of 10%: £90, half to each agency.
+    // Per starter per year: 0.25 × 90 × 0.5 = £11.25; over 2 treatment
+    // families and a 12-month window, £22.50, already in 2015/16 prices.
+    let row = |a: &str| x.rows.iter().find(|r| r.agency == a).unwrap().clone();
+    let police = row("police");
+    assert!(near(police.expected, 22.5), "{police:?}");
+    assert_eq!(police.appraisal_agencies, vec!["constabulary".to_string()]);
+    assert!(near(police.realised_net.unwrap(), 1250.0));
+    // The county council is a local authority, which the measurement has.
+    let la = row("local-authority");
+    assert!(near(la.expected, 22.5) && la.appraisal_agencies == vec!["council".to_string()]);
+    // The NHS was measured but the appraisal expected nothing of it.
+    assert!(near(row("nhs").expected, 0.0));
+}
