@@ -213,6 +213,7 @@ pub struct Measurement {
 pub fn run(spec: &Spec) -> Result<Measurement, MeasureError> {
     let inputs = inputs::load(spec)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
         .build()
         .map_err(|e| MeasureError::Engine(e.to_string()))?;
     let mut m = runtime.block_on(async {
