@@ -74,7 +74,8 @@ pub fn synth_activity(people: usize, seed: u64, dir: &Path) -> Result<(), Failur
     }
     std::fs::create_dir_all(dir)
         .map_err(|e| Failure::Message(format!("{}: {e}", dir.display())))?;
-    let fail = |path: &Path, e: std::io::Error| Failure::Message(format!("{}: {e}", path.display()));
+    let fail =
+        |path: &Path, e: std::io::Error| Failure::Message(format!("{}: {e}", path.display()));
     let tmp = |name: &str| dir.join(format!(".{name}.partial"));
     let (csv_tmp, pq_tmp) = (tmp("events.csv"), tmp("events.parquet"));
     let written = (|| {
@@ -94,9 +95,18 @@ pub fn synth_activity(people: usize, seed: u64, dir: &Path) -> Result<(), Failur
         let to = dir.join(to);
         std::fs::rename(from, &to).map_err(|e| fail(&to, e))?;
     }
-    write(Some(&dir.join("cohort.csv")), synth::cohort_csv(people, seed).as_bytes())?;
-    write(Some(&dir.join("costing.csv")), synth::costing_csv().as_bytes())?;
-    write(Some(&dir.join("measure.toml")), synth::spec_toml("events.parquet", seed).as_bytes())?;
+    write(
+        Some(&dir.join("cohort.csv")),
+        synth::cohort_csv(people, seed).as_bytes(),
+    )?;
+    write(
+        Some(&dir.join("costing.csv")),
+        synth::costing_csv().as_bytes(),
+    )?;
+    write(
+        Some(&dir.join("measure.toml")),
+        synth::spec_toml("events.parquet", seed).as_bytes(),
+    )?;
     eprintln!(
         "wrote {people} people and {events} events to {} (measure them: oneplace measure run {})",
         dir.display(),

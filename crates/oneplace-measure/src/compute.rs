@@ -71,7 +71,10 @@ WHERE e.day_no >= c.before_from AND e.day_no < c.after_to
 GROUP BY 1, 2, 3";
 
 fn batch(fields: Vec<Field>, columns: Vec<ArrayRef>) -> Result<RecordBatch, DataFusionError> {
-    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?)
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
 }
 
 fn register(ctx: &SessionContext, name: &str, b: RecordBatch) -> Result<(), DataFusionError> {
@@ -99,7 +102,11 @@ pub async fn person_table(
             .fields()
             .iter()
             .map(|f| {
-                let name = if f.name() == "day" { "day_no" } else { f.name().as_str() };
+                let name = if f.name() == "day" {
+                    "day_no"
+                } else {
+                    f.name().as_str()
+                };
                 Field::new(name, f.data_type().clone(), f.is_nullable())
             })
             .collect::<Vec<_>>(),
@@ -115,7 +122,11 @@ pub async fn person_table(
     ctx.register_table("events", Arc::new(MemTable::try_new(renamed, partitions)?))?;
 
     let mut person = UInt32Builder::new();
-    let (mut from, mut start, mut to) = (Int32Builder::new(), Int32Builder::new(), Int32Builder::new());
+    let (mut from, mut start, mut to) = (
+        Int32Builder::new(),
+        Int32Builder::new(),
+        Int32Builder::new(),
+    );
     for (i, m) in inputs.members.iter().enumerate() {
         person.append_value(i as u32);
         from.append_value(m.before_from);
@@ -132,15 +143,28 @@ pub async fn person_table(
                 Field::new("start_day", DataType::Int32, false),
                 Field::new("after_to", DataType::Int32, false),
             ],
-            vec![Arc::new(person.finish()), Arc::new(from.finish()), Arc::new(start.finish()), Arc::new(to.finish())],
+            vec![
+                Arc::new(person.finish()),
+                Arc::new(from.finish()),
+                Arc::new(start.finish()),
+                Arc::new(to.finish()),
+            ],
         )?,
     )?;
 
-    let (mut etype, mut unit, mut agency) = (UInt32Builder::new(), Float64Builder::new(), UInt32Builder::new());
+    let (mut etype, mut unit, mut agency) = (
+        UInt32Builder::new(),
+        Float64Builder::new(),
+        UInt32Builder::new(),
+    );
     for (i, c) in inputs.costing.iter().enumerate() {
         etype.append_value(i as u32);
         unit.append_value(c.unit_cost);
-        let a = inputs.agencies.iter().position(|x| x == &c.agency).expect("costing agencies are numbered");
+        let a = inputs
+            .agencies
+            .iter()
+            .position(|x| x == &c.agency)
+            .expect("costing agencies are numbered");
         agency.append_value(a as u32);
     }
     register(
@@ -152,7 +176,11 @@ pub async fn person_table(
                 Field::new("unit_cost", DataType::Float64, false),
                 Field::new("agency", DataType::UInt32, false),
             ],
-            vec![Arc::new(etype.finish()), Arc::new(unit.finish()), Arc::new(agency.finish())],
+            vec![
+                Arc::new(etype.finish()),
+                Arc::new(unit.finish()),
+                Arc::new(agency.finish()),
+            ],
         )?,
     )?;
 
@@ -169,7 +197,10 @@ pub async fn person_table(
         ctx,
         "outcome_types",
         batch(
-            vec![Field::new("outcome", DataType::UInt32, false), Field::new("etype", DataType::UInt32, false)],
+            vec![
+                Field::new("outcome", DataType::UInt32, false),
+                Field::new("etype", DataType::UInt32, false),
+            ],
             vec![Arc::new(outcome.finish()), Arc::new(otype.finish())],
         )?,
     )?;
@@ -191,8 +222,13 @@ pub async fn person_table(
         let c = f64s(b.column(3))?;
         let n = i64s(b.column(4))?;
         for i in 0..b.num_rows() {
-            let (m, ag, win) = (p.value(i) as usize, a.value(i) as usize, w.value(i) as usize);
-            table.cost[(m * agencies + ag) * 2 + win] += if c.is_valid(i) { c.value(i) } else { 0.0 };
+            let (m, ag, win) = (
+                p.value(i) as usize,
+                a.value(i) as usize,
+                w.value(i) as usize,
+            );
+            table.cost[(m * agencies + ag) * 2 + win] +=
+                if c.is_valid(i) { c.value(i) } else { 0.0 };
             table.events[m] += n.value(i) as u64;
         }
     }
@@ -203,8 +239,13 @@ pub async fn person_table(
             let w = i64s(b.column(2))?;
             let q = f64s(b.column(3))?;
             for i in 0..b.num_rows() {
-                let (m, oc, win) = (p.value(i) as usize, o.value(i) as usize, w.value(i) as usize);
-                table.outcome[(m * outcomes + oc) * 2 + win] += if q.is_valid(i) { q.value(i) } else { 0.0 };
+                let (m, oc, win) = (
+                    p.value(i) as usize,
+                    o.value(i) as usize,
+                    w.value(i) as usize,
+                );
+                table.outcome[(m * outcomes + oc) * 2 + win] +=
+                    if q.is_valid(i) { q.value(i) } else { 0.0 };
             }
         }
     }
@@ -215,13 +256,25 @@ pub async fn person_table(
 }
 
 fn u32s(a: &ArrayRef) -> Result<UInt32Array, DataFusionError> {
-    Ok(cast(a, &DataType::UInt32)?.as_any().downcast_ref::<UInt32Array>().expect("UInt32").clone())
+    Ok(cast(a, &DataType::UInt32)?
+        .as_any()
+        .downcast_ref::<UInt32Array>()
+        .expect("UInt32")
+        .clone())
 }
 
 fn i64s(a: &ArrayRef) -> Result<Int64Array, DataFusionError> {
-    Ok(cast(a, &DataType::Int64)?.as_any().downcast_ref::<Int64Array>().expect("Int64").clone())
+    Ok(cast(a, &DataType::Int64)?
+        .as_any()
+        .downcast_ref::<Int64Array>()
+        .expect("Int64")
+        .clone())
 }
 
 fn f64s(a: &ArrayRef) -> Result<Float64Array, DataFusionError> {
-    Ok(cast(a, &DataType::Float64)?.as_any().downcast_ref::<Float64Array>().expect("Float64").clone())
+    Ok(cast(a, &DataType::Float64)?
+        .as_any()
+        .downcast_ref::<Float64Array>()
+        .expect("Float64")
+        .clone())
 }

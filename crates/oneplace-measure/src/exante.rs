@@ -80,9 +80,9 @@ pub fn compare(model: &Model, m: &Measurement) -> ExAnte {
             continue;
         }
         let expected = per_starter[i] * scale;
-        let at = rows
-            .iter()
-            .position(|r| r.realised_gross.is_some() && vocabulary.is_within(&agency.kind, &r.agency));
+        let at = rows.iter().position(|r| {
+            r.realised_gross.is_some() && vocabulary.is_within(&agency.kind, &r.agency)
+        });
         let row = match at {
             Some(n) => &mut rows[n],
             None => match rows.iter().position(|r| r.agency == agency.kind) {

@@ -9,8 +9,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayBuilder, ArrayRef, Date32Array, Float64Array, Float64Builder, Int32Builder, RecordBatch,
-    StringArray, UInt32Builder,
+    Array, ArrayBuilder, ArrayRef, Date32Array, Float64Array, Float64Builder, Int32Builder,
+    RecordBatch, StringArray, UInt32Builder,
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
@@ -233,10 +233,17 @@ pub fn read_costing(
     let deflators = data.default_deflators();
     let mut d = Diags::new(path);
     let mut all = Vec::new();
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let cols = match reader.headers() {
         Ok(h) => columns(h),
-        Err(e) => return Err(InputError::one(Diagnostic::new(d.at(1, None), e.to_string()))),
+        Err(e) => {
+            return Err(InputError::one(Diagnostic::new(
+                d.at(1, None),
+                e.to_string(),
+            )));
+        }
     };
     let Some(&c_type) = cols.get("event_type") else {
         return Err(InputError::one(missing_column(
@@ -265,7 +272,12 @@ pub fn read_costing(
         };
         let event_type = rec.get(c_type).unwrap_or("").trim().to_string();
         if event_type.is_empty() {
-            d.error(row, "event_type", "the event type is empty".into(), "an event type such as arrest");
+            d.error(
+                row,
+                "event_type",
+                "the event type is empty".into(),
+                "an event type such as arrest",
+            );
             continue;
         }
         if let Some(first) = seen.insert(event_type.clone(), row) {
@@ -364,7 +376,12 @@ pub fn read_costing(
                 let unit_cost = match deflators.uprate(v.value, v.price_year, spec.price_year) {
                     Ok(x) => x,
                     Err(e) => {
-                        d.error(row, "ucd_code", format!("{}: {e}", entry.code), "a value the deflators cover");
+                        d.error(
+                            row,
+                            "ucd_code",
+                            format!("{}: {e}", entry.code),
+                            "a value the deflators cover",
+                        );
                         continue;
                     }
                 };
@@ -379,28 +396,53 @@ pub fn read_costing(
             }
             (None, Some(amount)) => {
                 let Some(value) = number(&amount).filter(|x| *x >= 0.0) else {
-                    d.error(row, "unit_cost", format!("unit cost '{amount}' is not an amount"), "an amount of zero or more, such as 45.50");
+                    d.error(
+                        row,
+                        "unit_cost",
+                        format!("unit cost '{amount}' is not an amount"),
+                        "an amount of zero or more, such as 45.50",
+                    );
                     continue;
                 };
                 let Some(year_text) = year_text else {
-                    d.error(row, "price_year", format!("the local unit cost of '{event_type}' has no price year"), "a financial year such as 2015/16");
+                    d.error(
+                        row,
+                        "price_year",
+                        format!("the local unit cost of '{event_type}' has no price year"),
+                        "a financial year such as 2015/16",
+                    );
                     continue;
                 };
                 let year = match oneplace_core::FinancialYear::parse(&year_text) {
                     Ok(y) => y,
                     Err(e) => {
-                        d.error(row, "price_year", format!("price year: {e}"), "a financial year such as 2015/16");
+                        d.error(
+                            row,
+                            "price_year",
+                            format!("price year: {e}"),
+                            "a financial year such as 2015/16",
+                        );
                         continue;
                     }
                 };
                 let Some(agency) = agency_given.clone() else {
-                    d.error(row, "agency", format!("the local unit cost of '{event_type}' names no agency"), "the agency bearing the cost, such as local-authority");
+                    d.error(
+                        row,
+                        "agency",
+                        format!("the local unit cost of '{event_type}' names no agency"),
+                        "the agency bearing the cost, such as local-authority",
+                    );
                     continue;
                 };
                 let unit_cost = match deflators.uprate(value, year, spec.price_year) {
                     Ok(x) => x,
                     Err(e) => {
-                        d.error(row, "price_year", format!("{e}"), "a year the deflators cover");
+                        d.error(
+                            row,
+                            "price_year",
+                            format!("{e}"),
+                            "a year the deflators cover",
+                        );
                         continue;
                     }
                 };
@@ -440,13 +482,24 @@ pub fn read_cohort(
 ) -> Result<(Vec<Member>, Vec<Problem>), InputError> {
     let mut d = Diags::new(path);
     let mut all = Vec::new();
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let cols = match reader.headers() {
         Ok(h) => columns(h),
-        Err(e) => return Err(InputError::one(Diagnostic::new(d.at(1, None), e.to_string()))),
+        Err(e) => {
+            return Err(InputError::one(Diagnostic::new(
+                d.at(1, None),
+                e.to_string(),
+            )));
+        }
     };
     let expected = "columns id, group, start";
-    let need = |name: &str| cols.get(name).copied().ok_or_else(|| missing_column(path, name, expected));
+    let need = |name: &str| {
+        cols.get(name)
+            .copied()
+            .ok_or_else(|| missing_column(path, name, expected))
+    };
     let (c_id, c_group, c_start) = match (need("id"), need("group"), need("start")) {
         (Ok(a), Ok(b), Ok(c)) => (a, b, c),
         (a, b, c) => {
@@ -474,16 +527,31 @@ pub fn read_cohort(
             "treatment" => Some(true),
             "comparison" => Some(false),
             other => {
-                d.error(row, "group", format!("group '{other}' is neither treatment nor comparison"), "treatment or comparison");
+                d.error(
+                    row,
+                    "group",
+                    format!("group '{other}' is neither treatment nor comparison"),
+                    "treatment or comparison",
+                );
                 None
             }
         };
         let start = Date::parse(get(c_start));
         if start.is_none() {
-            d.error(row, "start", format!("start '{}' is not a date", get(c_start)), "an ISO date such as 2024-06-01");
+            d.error(
+                row,
+                "start",
+                format!("start '{}' is not a date", get(c_start)),
+                "an ISO date such as 2024-06-01",
+            );
         }
         if let (Some(treated), Some(start)) = (treated, start) {
-            rows.push(CohortRow { id: id.to_string(), treated, start, row });
+            rows.push(CohortRow {
+                id: id.to_string(),
+                treated,
+                start,
+                row,
+            });
         }
     }
     // The same person twice in one group is a mistake in the file; in both
@@ -495,7 +563,8 @@ pub fn read_cohort(
     let mut both = Gather::new(
         "in_both_groups",
         false,
-        "people listed in both the treatment and the comparison group: not counted in either".into(),
+        "people listed in both the treatment and the comparison group: not counted in either"
+            .into(),
     );
     let mut uncovered = Gather::new(
         "window_not_covered",
@@ -521,7 +590,12 @@ pub fn read_cohort(
                 d.error(
                     r.row,
                     "id",
-                    format!("'{}' is listed twice in the {} group (first in row {})", r.id, if r.treated { "treatment" } else { "comparison" }, same[0].row),
+                    format!(
+                        "'{}' is listed twice in the {} group (first in row {})",
+                        r.id,
+                        if r.treated { "treatment" } else { "comparison" },
+                        same[0].row
+                    ),
                     "each person once",
                 );
             }
@@ -600,32 +674,53 @@ impl<'a> EventSink<'a> {
         let id = e.id.trim();
         let mut ok = true;
         if id.is_empty() {
-            self.d.error(row, "id", "the id is empty".into(), "a person or family id");
+            self.d
+                .error(row, "id", "the id is empty".into(), "a person or family id");
             ok = false;
         }
         let date = match e.date {
             Ok(d) => Some(d),
             Err(t) => {
-                self.d.error(row, "date", format!("date '{t}' is not a date"), "an ISO date such as 2024-06-01");
+                self.d.error(
+                    row,
+                    "date",
+                    format!("date '{t}' is not a date"),
+                    "an ISO date such as 2024-06-01",
+                );
                 ok = false;
                 None
             }
         };
         let event_type = e.event_type.trim();
         if event_type.is_empty() {
-            self.d.error(row, "event_type", "the event type is empty".into(), "an event type such as arrest");
+            self.d.error(
+                row,
+                "event_type",
+                "the event type is empty".into(),
+                "an event type such as arrest",
+            );
             ok = false;
         }
         let quantity = match e.quantity {
             None => 1.0,
             Some(Ok(q)) if q >= 0.0 => q,
             Some(Ok(q)) => {
-                self.d.error(row, "quantity", format!("quantity {q} is negative"), "a quantity of zero or more");
+                self.d.error(
+                    row,
+                    "quantity",
+                    format!("quantity {q} is negative"),
+                    "a quantity of zero or more",
+                );
                 ok = false;
                 0.0
             }
             Some(Err(t)) => {
-                self.d.error(row, "quantity", format!("quantity '{t}' is not a number"), "a number such as 1 or 2.5");
+                self.d.error(
+                    row,
+                    "quantity",
+                    format!("quantity '{t}' is not a number"),
+                    "a number such as 1 or 2.5",
+                );
                 ok = false;
                 0.0
             }
@@ -634,7 +729,12 @@ impl<'a> EventSink<'a> {
             None => None,
             Some(Ok(c)) => Some(c),
             Some(Err(t)) => {
-                self.d.error(row, "cost", format!("cost '{t}' is not an amount"), "an amount such as 120.50, or nothing");
+                self.d.error(
+                    row,
+                    "cost",
+                    format!("cost '{t}' is not an amount"),
+                    "an amount such as 120.50, or nothing",
+                );
                 ok = false;
                 None
             }
@@ -644,7 +744,12 @@ impl<'a> EventSink<'a> {
             Some(a) => match self.vocabulary.get(a) {
                 Some(k) => Some(k.id.clone()),
                 None => {
-                    self.d.error(row, "agency", format!("unknown agency '{a}'"), "an agency such as police, nhs, local-authority, dwp");
+                    self.d.error(
+                        row,
+                        "agency",
+                        format!("unknown agency '{a}'"),
+                        "an agency such as police, nhs, local-authority, dwp",
+                    );
                     ok = false;
                     None
                 }
@@ -720,7 +825,8 @@ impl<'a> EventSink<'a> {
             Arc::new(self.cost.finish()),
             Arc::new(self.agency.finish()),
         ];
-        let batch = RecordBatch::try_new(events_schema(), columns).expect("columns match the schema");
+        let batch =
+            RecordBatch::try_new(events_schema(), columns).expect("columns match the schema");
         self.batches.push(batch);
     }
 }
@@ -763,7 +869,9 @@ pub fn load(spec: &Spec) -> Result<Inputs, InputError> {
     }
     // Counted-out people: their events are reported with them.
     let cohort_text = read_text(&spec.cohort)?;
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(cohort_text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(cohort_text.as_bytes());
     if let Ok(h) = reader.headers() {
         if let Some(&c) = columns(h).get("id") {
             for r in reader.records().flatten() {
@@ -780,7 +888,11 @@ pub fn load(spec: &Spec) -> Result<Inputs, InputError> {
         file: spec.events.display().to_string().into(),
         d: Diags::new(&spec.events),
         people,
-        types: costing.iter().enumerate().map(|(i, c)| (c.event_type.clone(), i as u32)).collect(),
+        types: costing
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.event_type.clone(), i as u32))
+            .collect(),
         event_types: costing.iter().map(|c| c.event_type.clone()).collect(),
         priced: costing.len(),
         agencies: Vec::new(),
@@ -794,12 +906,23 @@ pub fn load(spec: &Spec) -> Result<Inputs, InputError> {
         cost: Float64Builder::with_capacity(BATCH),
         agency: UInt32Builder::with_capacity(BATCH),
         batches: Vec::new(),
-        not_in_cohort: Gather::new("not_in_cohort", false, "events of people not in the cohort file: not counted".into()),
-        excluded_person: Gather::new("excluded_person", false, "events of people counted out of the cohort (see above): not counted".into()),
+        not_in_cohort: Gather::new(
+            "not_in_cohort",
+            false,
+            "events of people not in the cohort file: not counted".into(),
+        ),
+        excluded_person: Gather::new(
+            "excluded_person",
+            false,
+            "events of people counted out of the cohort (see above): not counted".into(),
+        ),
         outside: Gather::new(
             "outside_data_period",
             false,
-            format!("events dated outside the data's period ({} to {}): not counted", spec.data_from, spec.data_to),
+            format!(
+                "events dated outside the data's period ({} to {}): not counted",
+                spec.data_from, spec.data_to
+            ),
         ),
         unknown: BTreeMap::new(),
         read: 0,
@@ -817,11 +940,25 @@ pub fn load(spec: &Spec) -> Result<Inputs, InputError> {
         _ => read_events_csv(&mut sink)?,
     }
     sink.flush();
-    let EventSink { d, batches, agencies, event_types, not_in_cohort, excluded_person, outside, unknown, read, .. } = sink;
+    let EventSink {
+        d,
+        batches,
+        agencies,
+        event_types,
+        not_in_cohort,
+        excluded_person,
+        outside,
+        unknown,
+        read,
+        ..
+    } = sink;
     let mut all = Vec::new();
     d.finish(&mut all);
     InputError::check(all)?;
-    for g in [not_in_cohort, excluded_person, outside].into_iter().chain(unknown.into_values()) {
+    for g in [not_in_cohort, excluded_person, outside]
+        .into_iter()
+        .chain(unknown.into_values())
+    {
         if g.rows > 0 {
             problems.push(g.done());
         }
@@ -842,17 +979,31 @@ pub fn load(spec: &Spec) -> Result<Inputs, InputError> {
 fn read_events_csv(sink: &mut EventSink) -> Result<(), InputError> {
     let path = sink.spec.events.clone();
     let file = std::fs::File::open(&path).map_err(|e| {
-        InputError::one(Diagnostic::new(Location::File { file: path.display().to_string().into() }, format!("cannot read it: {e}")))
+        InputError::one(Diagnostic::new(
+            Location::File {
+                file: path.display().to_string().into(),
+            },
+            format!("cannot read it: {e}"),
+        ))
     })?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
     let cols = match reader.headers() {
         Ok(h) => columns(h),
-        Err(e) => return Err(InputError::one(Diagnostic::new(sink.d.at(1, None), e.to_string()))),
+        Err(e) => {
+            return Err(InputError::one(Diagnostic::new(
+                sink.d.at(1, None),
+                e.to_string(),
+            )));
+        }
     };
     let expected = "columns id, date, event_type, and optionally quantity, cost, agency";
-    let need = |name: &str| cols.get(name).copied().ok_or_else(|| missing_column(&path, name, expected));
+    let need = |name: &str| {
+        cols.get(name)
+            .copied()
+            .ok_or_else(|| missing_column(&path, name, expected))
+    };
     let (c_id, c_date, c_type) = match (need("id"), need("date"), need("event_type")) {
         (Ok(a), Ok(b), Ok(c)) => (a, b, c),
         (a, b, c) => {
@@ -860,7 +1011,11 @@ fn read_events_csv(sink: &mut EventSink) -> Result<(), InputError> {
             return Err(InputError { diagnostics: diags });
         }
     };
-    let (c_q, c_cost, c_agency) = (cols.get("quantity").copied(), cols.get("cost").copied(), cols.get("agency").copied());
+    let (c_q, c_cost, c_agency) = (
+        cols.get("quantity").copied(),
+        cols.get("cost").copied(),
+        cols.get("agency").copied(),
+    );
     let mut rec = csv::StringRecord::new();
     let mut row = 1u64;
     loop {
@@ -894,11 +1049,24 @@ fn read_events_csv(sink: &mut EventSink) -> Result<(), InputError> {
 fn read_events_parquet(sink: &mut EventSink) -> Result<(), InputError> {
     use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let path = sink.spec.events.clone();
-    let whole = |m: String| InputError::one(Diagnostic::new(Location::File { file: path.display().to_string().into() }, m));
+    let whole = |m: String| {
+        InputError::one(Diagnostic::new(
+            Location::File {
+                file: path.display().to_string().into(),
+            },
+            m,
+        ))
+    };
     let file = std::fs::File::open(&path).map_err(|e| whole(format!("cannot read it: {e}")))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| whole(format!("not a Parquet file: {e}")))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| whole(format!("not a Parquet file: {e}")))?;
     let schema = builder.schema().clone();
-    let find = |name: &str| schema.fields().iter().position(|f| f.name().eq_ignore_ascii_case(name));
+    let find = |name: &str| {
+        schema
+            .fields()
+            .iter()
+            .position(|f| f.name().eq_ignore_ascii_case(name))
+    };
     let expected = "columns id, date, event_type, and optionally quantity, cost, agency";
     let need = |name: &str| find(name).ok_or_else(|| missing_column(&path, name, expected));
     let (c_id, c_date, c_type) = match (need("id"), need("date"), need("event_type")) {
@@ -909,27 +1077,47 @@ fn read_events_parquet(sink: &mut EventSink) -> Result<(), InputError> {
         }
     };
     let (c_q, c_cost, c_agency) = (find("quantity"), find("cost"), find("agency"));
-    let reader = builder.with_batch_size(BATCH).build().map_err(|e| whole(e.to_string()))?;
+    let reader = builder
+        .with_batch_size(BATCH)
+        .build()
+        .map_err(|e| whole(e.to_string()))?;
     // Row numbers count the first record as row 2, as in a CSV file with
     // its header, so the two formats locate alike.
     let mut row = 1u64;
     let text = |a: &ArrayRef| -> Result<StringArray, InputError> {
         let c = cast(a, &DataType::Utf8).map_err(|e| whole(e.to_string()))?;
-        Ok(c.as_any().downcast_ref::<StringArray>().expect("cast to Utf8").clone())
+        Ok(c.as_any()
+            .downcast_ref::<StringArray>()
+            .expect("cast to Utf8")
+            .clone())
     };
     let float = |a: &ArrayRef, what: &str| -> Result<Float64Array, InputError> {
         let c = cast(a, &DataType::Float64).map_err(|e| whole(format!("column '{what}': {e}")))?;
-        Ok(c.as_any().downcast_ref::<Float64Array>().expect("cast to Float64").clone())
+        Ok(c.as_any()
+            .downcast_ref::<Float64Array>()
+            .expect("cast to Float64")
+            .clone())
     };
     for batch in reader {
         let batch = batch.map_err(|e| whole(e.to_string()))?;
         let ids = text(batch.column(c_id))?;
         let types = text(batch.column(c_type))?;
         let dates = batch.column(c_date);
-        let date32 = (dates.data_type() == &DataType::Date32)
-            .then(|| dates.as_any().downcast_ref::<Date32Array>().expect("Date32").clone());
-        let date_text = if date32.is_none() { Some(text(dates)?) } else { None };
-        let q = c_q.map(|c| float(batch.column(c), "quantity")).transpose()?;
+        let date32 = (dates.data_type() == &DataType::Date32).then(|| {
+            dates
+                .as_any()
+                .downcast_ref::<Date32Array>()
+                .expect("Date32")
+                .clone()
+        });
+        let date_text = if date32.is_none() {
+            Some(text(dates)?)
+        } else {
+            None
+        };
+        let q = c_q
+            .map(|c| float(batch.column(c), "quantity"))
+            .transpose()?;
         let cost = c_cost.map(|c| float(batch.column(c), "cost")).transpose()?;
         let agency = c_agency.map(|c| text(batch.column(c))).transpose()?;
         for i in 0..batch.num_rows() {
@@ -943,14 +1131,23 @@ fn read_events_parquet(sink: &mut EventSink) -> Result<(), InputError> {
                 }
                 (None, None) => unreachable!("one of the two"),
             };
-            let f = |a: &Option<Float64Array>| a.as_ref().filter(|a| a.is_valid(i)).map(|a| Ok(a.value(i)));
+            let f = |a: &Option<Float64Array>| {
+                a.as_ref().filter(|a| a.is_valid(i)).map(|a| Ok(a.value(i)))
+            };
             let e = RawEvent {
                 id: if ids.is_valid(i) { ids.value(i) } else { "" },
                 date,
-                event_type: if types.is_valid(i) { types.value(i) } else { "" },
+                event_type: if types.is_valid(i) {
+                    types.value(i)
+                } else {
+                    ""
+                },
                 quantity: f(&q),
                 cost: f(&cost),
-                agency: agency.as_ref().filter(|a| a.is_valid(i)).map(|a| a.value(i)),
+                agency: agency
+                    .as_ref()
+                    .filter(|a| a.is_valid(i))
+                    .map(|a| a.value(i)),
             };
             sink.push(row, e);
         }

@@ -224,7 +224,9 @@ pub fn run(spec: &Spec) -> Result<Measurement, MeasureError> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| {
             InputError::one(oneplace_core::Diagnostic::new(
-                oneplace_core::Location::File { file: file.clone().into() },
+                oneplace_core::Location::File {
+                    file: file.clone().into(),
+                },
                 format!("cannot read it: {e}"),
             ))
         })?;
@@ -294,8 +296,14 @@ pub fn summarise(spec: &Spec, inputs: inputs::Inputs, table: &compute::PersonTab
     // Agencies in id order, so results do not depend on the input's order.
     let mut order: Vec<usize> = (0..a).collect();
     order.sort_by(|x, y| inputs.agencies[*x].cmp(&inputs.agencies[*y]));
-    let per_person = order.iter().map(|&i| per_person_of(&inputs.agencies[i], &estimates[i])).collect();
-    let savings = order.iter().map(|&i| saving_of(&inputs.agencies[i], &estimates[i])).collect();
+    let per_person = order
+        .iter()
+        .map(|&i| per_person_of(&inputs.agencies[i], &estimates[i]))
+        .collect();
+    let savings = order
+        .iter()
+        .map(|&i| saving_of(&inputs.agencies[i], &estimates[i]))
+        .collect();
     let metrics = spec
         .outcomes
         .iter()
@@ -355,9 +363,19 @@ pub fn summarise(spec: &Spec, inputs: inputs::Inputs, table: &compute::PersonTab
         period: spec.period,
         method: method.into(),
         price_year: spec.price_year,
-        data: DataPeriod { from: spec.data_from, to: spec.data_to },
-        windows: Windows { before_months: spec.before_months, after_months: spec.after_months },
-        cohort: Counts { treatment: nt, comparison: nc, without_events: without.len() },
+        data: DataPeriod {
+            from: spec.data_from,
+            to: spec.data_to,
+        },
+        windows: Windows {
+            before_months: spec.before_months,
+            after_months: spec.after_months,
+        },
+        cohort: Counts {
+            treatment: nt,
+            comparison: nc,
+            without_events: without.len(),
+        },
         events_read: inputs.events_read,
         events_counted: table.events.iter().sum(),
         bootstrap: BootstrapUsed {
@@ -393,21 +411,51 @@ pub fn document(m: &Measurement) -> Document {
     let kv = |t: &mut Table, k: &str, v: Cell| t.push(vec![Cell::Text(k.into()), v]);
     kv(&mut summary, "Method", Cell::Text(m.method.clone()));
     kv(&mut summary, "Price year", Cell::Year(m.price_year));
-    kv(&mut summary, "Data period", Cell::Text(format!("{} to {}", m.data.from, m.data.to)));
+    kv(
+        &mut summary,
+        "Data period",
+        Cell::Text(format!("{} to {}", m.data.from, m.data.to)),
+    );
     kv(
         &mut summary,
         "Windows",
-        Cell::Text(format!("{} months before and {} months after each start", m.windows.before_months, m.windows.after_months)),
+        Cell::Text(format!(
+            "{} months before and {} months after each start",
+            m.windows.before_months, m.windows.after_months
+        )),
     );
-    kv(&mut summary, "Treatment group", Cell::Integer(m.cohort.treatment as i64));
-    kv(&mut summary, "Comparison group", Cell::Integer(m.cohort.comparison as i64));
-    kv(&mut summary, "Members with no events (counted at zero)", Cell::Integer(m.cohort.without_events as i64));
-    kv(&mut summary, "Events read", Cell::Integer(m.events_read as i64));
-    kv(&mut summary, "Events counted in the windows", Cell::Integer(m.events_counted as i64));
+    kv(
+        &mut summary,
+        "Treatment group",
+        Cell::Integer(m.cohort.treatment as i64),
+    );
+    kv(
+        &mut summary,
+        "Comparison group",
+        Cell::Integer(m.cohort.comparison as i64),
+    );
+    kv(
+        &mut summary,
+        "Members with no events (counted at zero)",
+        Cell::Integer(m.cohort.without_events as i64),
+    );
+    kv(
+        &mut summary,
+        "Events read",
+        Cell::Integer(m.events_read as i64),
+    );
+    kv(
+        &mut summary,
+        "Events counted in the windows",
+        Cell::Integer(m.events_counted as i64),
+    );
     kv(
         &mut summary,
         "Bootstrap",
-        Cell::Text(format!("{} resamples of people, seed {}, {pct}% intervals", m.bootstrap.samples, m.bootstrap.seed)),
+        Cell::Text(format!(
+            "{} resamples of people, seed {}, {pct}% intervals",
+            m.bootstrap.samples, m.bootstrap.seed
+        )),
     );
     let mut per = Table::new(&[
         ("agency", "Agency"),
@@ -530,7 +578,10 @@ pub fn document(m: &Measurement) -> Document {
             Cell::Text(k.agency.clone()),
         ]);
     }
-    doc = doc.with_section(Section::new("costing", "Costing", c).with_note(format!("Unit costs uprated to {} prices.", m.price_year)));
+    doc = doc.with_section(
+        Section::new("costing", "Costing", c)
+            .with_note(format!("Unit costs uprated to {} prices.", m.price_year)),
+    );
     let mut p = Table::new(&[
         ("kind", "Problem"),
         ("counted", "Counted"),

@@ -229,7 +229,12 @@ pub fn parse_spec(file: &str, text: &str, base: &Path) -> Result<Spec, InputErro
             .events
             .get_ref()
             .iter()
-            .map(|e| (e.get_ref().trim().to_string(), index.location(e.span().start)))
+            .map(|e| {
+                (
+                    e.get_ref().trim().to_string(),
+                    index.location(e.span().start),
+                )
+            })
             .collect();
         outcomes.push(Outcome {
             name: o
@@ -330,17 +335,33 @@ unit = "arrests per person"
             .replace("to = \"2026-03-31\"", "to = \"2026-02-30\"")
             .replace("after_months = 12", "after_months = 0")
             .replace("confidence = \"90%\"", "confidence = 1");
-        let e = parse_spec("m.toml", &bad, Path::new(".")).unwrap_err().to_string();
-        assert!(e.contains("m.toml:5:14: the price year 2040/41 is outside"), "{e}");
-        assert!(e.contains("m.toml:12:6: data.to '2026-02-30' is not a date"), "{e}");
+        let e = parse_spec("m.toml", &bad, Path::new("."))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("m.toml:5:14: the price year 2040/41 is outside"),
+            "{e}"
+        );
+        assert!(
+            e.contains("m.toml:12:6: data.to '2026-02-30' is not a date"),
+            "{e}"
+        );
         assert!(e.contains("m.toml:16:16: windows.after_months is 0"), "{e}");
-        assert!(e.contains("m.toml:21:14: bootstrap.confidence must be above 0%"), "{e}");
+        assert!(
+            e.contains("m.toml:21:14: bootstrap.confidence must be above 0%"),
+            "{e}"
+        );
     }
 
     #[test]
     fn an_unknown_field_is_located() {
         let bad = GOOD.replace("before_months = 12", "before_month = 12");
-        let e = parse_spec("m.toml", &bad, Path::new(".")).unwrap_err().to_string();
-        assert!(e.contains("m.toml:15:1") && e.contains("before_month"), "{e}");
+        let e = parse_spec("m.toml", &bad, Path::new("."))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("m.toml:15:1") && e.contains("before_month"),
+            "{e}"
+        );
     }
 }

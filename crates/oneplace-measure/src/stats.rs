@@ -151,7 +151,14 @@ mod tests {
             treatment: vec![(100.0, 60.0), (200.0, 140.0)],
             comparison: vec![(100.0, 90.0), (100.0, 110.0)],
         };
-        let e = &estimate(&[s], &Bootstrap { samples: 500, seed: 3, confidence: 0.9 })[0];
+        let e = &estimate(
+            &[s],
+            &Bootstrap {
+                samples: 500,
+                seed: 3,
+                confidence: 0.9,
+            },
+        )[0];
         assert_eq!(e.gross_change, -50.0);
         assert_eq!(e.net_impact, Some(-50.0));
         // Every resample's estimate lies between the extremes: treatment
@@ -166,15 +173,25 @@ mod tests {
             treatment: (0..50).map(|i| (i as f64, (i * i % 17) as f64)).collect(),
             comparison: (0..40).map(|i| ((i % 7) as f64, (i % 5) as f64)).collect(),
         };
-        let b = Bootstrap { samples: 300, seed: 11, confidence: 0.95 };
+        let b = Bootstrap {
+            samples: 300,
+            seed: 11,
+            confidence: 0.95,
+        };
         assert_eq!(estimate(&[s()], &b), estimate(&[s()], &b));
-        let other = Bootstrap { seed: 12, ..b.clone() };
+        let other = Bootstrap {
+            seed: 12,
+            ..b.clone()
+        };
         assert_ne!(estimate(&[s()], &b)[0].low, estimate(&[s()], &other)[0].low);
     }
 
     #[test]
     fn no_comparison_group_means_no_net_impact() {
-        let s = Series { treatment: vec![(10.0, 5.0)], comparison: vec![] };
+        let s = Series {
+            treatment: vec![(10.0, 5.0)],
+            comparison: vec![],
+        };
         let e = &estimate(&[s], &Bootstrap::default())[0];
         assert_eq!(e.gross_change, -5.0);
         assert_eq!(e.net_impact, None);

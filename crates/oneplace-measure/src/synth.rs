@@ -46,12 +46,42 @@ pub struct EventType {
 
 /// The event types, with their rates and costs.
 pub const TYPES: &[EventType] = &[
-    EventType { name: "police-call-out", monthly_rate: 0.25, max_quantity: 1, unit_cost: 50.0, agency: "police" },
-    EventType { name: "arrest", monthly_rate: 0.05, max_quantity: 1, unit_cost: 700.0, agency: "police" },
-    EventType { name: "ae-attendance", monthly_rate: 0.15, max_quantity: 1, unit_cost: 110.0, agency: "nhs" },
-    EventType { name: "social-work-visit", monthly_rate: 0.40, max_quantity: 1, unit_cost: 60.0, agency: "local-authority" },
+    EventType {
+        name: "police-call-out",
+        monthly_rate: 0.25,
+        max_quantity: 1,
+        unit_cost: 50.0,
+        agency: "police",
+    },
+    EventType {
+        name: "arrest",
+        monthly_rate: 0.05,
+        max_quantity: 1,
+        unit_cost: 700.0,
+        agency: "police",
+    },
+    EventType {
+        name: "ae-attendance",
+        monthly_rate: 0.15,
+        max_quantity: 1,
+        unit_cost: 110.0,
+        agency: "nhs",
+    },
+    EventType {
+        name: "social-work-visit",
+        monthly_rate: 0.40,
+        max_quantity: 1,
+        unit_cost: 60.0,
+        agency: "local-authority",
+    },
     // Days excluded from school: 1, 2 or 3 per exclusion (mean 2).
-    EventType { name: "school-exclusion", monthly_rate: 0.10, max_quantity: 3, unit_cost: 40.0, agency: "local-authority" },
+    EventType {
+        name: "school-exclusion",
+        monthly_rate: 0.10,
+        max_quantity: 3,
+        unit_cost: 40.0,
+        agency: "local-authority",
+    },
 ];
 
 /// One synthetic person.
@@ -111,7 +141,10 @@ pub fn cohort_csv(people: usize, seed: u64) -> String {
 pub fn costing_csv() -> String {
     let mut out = String::from("event_type,ucd_code,unit_cost,price_year,agency\n");
     for t in TYPES {
-        out.push_str(&format!("{},,{},2015/16,{}\n", t.name, t.unit_cost, t.agency));
+        out.push_str(&format!(
+            "{},,{},2015/16,{}\n",
+            t.name, t.unit_cost, t.agency
+        ));
     }
     out
 }
@@ -180,8 +213,16 @@ pub fn write_events<C: Write, P: Write + Send>(
     ]));
     let io = |e: datafusion::parquet::errors::ParquetError| std::io::Error::other(e.to_string());
     let mut writer = ArrowWriter::try_new(parquet, schema.clone(), None).map_err(io)?;
-    let (mut ids, mut dates, mut types) = (StringBuilder::new(), Date32Builder::new(), StringBuilder::new());
-    let (mut qs, mut costs, mut agencies) = (Float64Builder::new(), Float64Builder::new(), StringBuilder::new());
+    let (mut ids, mut dates, mut types) = (
+        StringBuilder::new(),
+        Date32Builder::new(),
+        StringBuilder::new(),
+    );
+    let (mut qs, mut costs, mut agencies) = (
+        Float64Builder::new(),
+        Float64Builder::new(),
+        StringBuilder::new(),
+    );
     let mut count = 0u64;
     let (fy, fm, _) = DATA_FROM;
     let (ty, tm, _) = DATA_TO;
@@ -197,7 +238,8 @@ pub fn write_events<C: Write, P: Write + Send>(
                 let max = TREND;
                 let n = poisson(&mut x.rng, t.monthly_rate * x.frailty * max);
                 for _ in 0..n {
-                    let d = Date::new(y, m, x.rng.random_range(1..=dim)).expect("a day of the month");
+                    let d =
+                        Date::new(y, m, x.rng.random_range(1..=dim)).expect("a day of the month");
                     let after = day_number(d) >= start;
                     let factor = match (after, x.treated) {
                         (false, _) => 1.0,
@@ -228,7 +270,8 @@ pub fn write_events<C: Write, P: Write + Send>(
                 Arc::new(costs.finish()),
                 Arc::new(agencies.finish()),
             ];
-            let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| std::io::Error::other(e.to_string()))?;
+            let batch = RecordBatch::try_new(schema.clone(), columns)
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
             writer.write(&batch).map_err(io)?;
         }
     }

@@ -93,7 +93,14 @@ fn near(a: f64, b: f64) -> bool {
 #[test]
 fn a_small_cohort_worked_by_hand() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), &[("costing.csv", COSTING), ("cohort.csv", COHORT), ("events.csv", EVENTS)]);
+    write(
+        dir.path(),
+        &[
+            ("costing.csv", COSTING),
+            ("cohort.csv", COHORT),
+            ("events.csv", EVENTS),
+        ],
+    );
     let m = measure(dir.path());
 
     // Costed events in the windows:
@@ -153,41 +160,98 @@ fn a_small_cohort_worked_by_hand() {
     // Counts: 19 rows read; 4 + 5 + 3 + 2 = 14 counted in the windows.
     assert_eq!(m.events_read, 19);
     assert_eq!(m.events_counted, 14);
-    assert_eq!((m.cohort.treatment, m.cohort.comparison, m.cohort.without_events), (2, 3, 1));
+    assert_eq!(
+        (
+            m.cohort.treatment,
+            m.cohort.comparison,
+            m.cohort.without_events
+        ),
+        (2, 3, 1)
+    );
 
     // What was not counted, and the member counted at zero, are reported
     // with where they are.
-    let problem = |k: &str| m.problems.iter().find(|p| p.kind == k).unwrap_or_else(|| panic!("{k}: {:?}", m.problems)).clone();
+    let problem = |k: &str| {
+        m.problems
+            .iter()
+            .find(|p| p.kind == k)
+            .unwrap_or_else(|| panic!("{k}: {:?}", m.problems))
+            .clone()
+    };
     let unknown = problem("unknown_event_type");
     assert!(unknown.message.contains("'dog-bite'") && !unknown.counted && unknown.rows == 1);
-    assert!(unknown.locations[0].ends_with("events.csv: row 8"), "{:?}", unknown.locations);
+    assert!(
+        unknown.locations[0].ends_with("events.csv: row 8"),
+        "{:?}",
+        unknown.locations
+    );
     let outside = problem("outside_data_period");
-    assert!(outside.locations[0].ends_with("events.csv: row 9 (2026-06-01)"), "{:?}", outside.locations);
+    assert!(
+        outside.locations[0].ends_with("events.csv: row 9 (2026-06-01)"),
+        "{:?}",
+        outside.locations
+    );
     assert!(problem("not_in_cohort").locations[0].ends_with("events.csv: row 20"));
     let none = problem("no_events");
-    assert!(none.counted && none.locations[0].ends_with("cohort.csv: row 6 (id c3)"), "{:?}", none.locations);
-    assert!(!m.problems.iter().any(|p| p.message.contains("housing-review")));
+    assert!(
+        none.counted && none.locations[0].ends_with("cohort.csv: row 6 (id c3)"),
+        "{:?}",
+        none.locations
+    );
+    assert!(
+        !m.problems
+            .iter()
+            .any(|p| p.message.contains("housing-review"))
+    );
 
     let json = serde_json::to_value(&m).unwrap();
     assert_eq!(json["savings"][2]["agency"], "police");
     assert_eq!(json["savings"][2]["net"], 1250.0);
     assert_eq!(json["total"]["net"], 1026.67);
-    assert!(json["method"].as_str().unwrap().starts_with("difference-in-differences"));
+    assert!(
+        json["method"]
+            .as_str()
+            .unwrap()
+            .starts_with("difference-in-differences")
+    );
 }
 
 #[test]
 fn people_in_both_groups_and_uncovered_windows_are_counted_out_and_reported() {
     let dir = tempfile::tempdir().unwrap();
     let cohort = format!("{COHORT}t1,comparison,2024-07-01\nlate,treatment,2025-06-01\n");
-    write(dir.path(), &[("costing.csv", COSTING), ("cohort.csv", &cohort), ("events.csv", EVENTS)]);
+    write(
+        dir.path(),
+        &[
+            ("costing.csv", COSTING),
+            ("cohort.csv", &cohort),
+            ("events.csv", EVENTS),
+        ],
+    );
     let m = measure(dir.path());
-    let both = m.problems.iter().find(|p| p.kind == "in_both_groups").unwrap();
-    assert!(both.locations[0].ends_with("cohort.csv: rows 2, 7 (id t1)"), "{:?}", both.locations);
-    let late = m.problems.iter().find(|p| p.kind == "window_not_covered").unwrap();
+    let both = m
+        .problems
+        .iter()
+        .find(|p| p.kind == "in_both_groups")
+        .unwrap();
+    assert!(
+        both.locations[0].ends_with("cohort.csv: rows 2, 7 (id t1)"),
+        "{:?}",
+        both.locations
+    );
+    let late = m
+        .problems
+        .iter()
+        .find(|p| p.kind == "window_not_covered")
+        .unwrap();
     // 2025-06-01 + 12 months runs past the data's end, 2026-03-31.
     assert!(late.locations[0].ends_with("cohort.csv: row 8 (id late, start 2025-06-01)"));
     // t1 is out: its 8 events are reported, not counted.
-    let out = m.problems.iter().find(|p| p.kind == "excluded_person").unwrap();
+    let out = m
+        .problems
+        .iter()
+        .find(|p| p.kind == "excluded_person")
+        .unwrap();
     assert_eq!(out.rows, 8);
     assert_eq!(m.cohort.treatment, 1);
     // Without t1 the treatment group is t2 alone: police 0 → 50.
@@ -200,7 +264,14 @@ fn bad_values_are_errors_with_file_row_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let costing = format!("{COSTING}fine,,,,\nbogus,CR99.9,,,\nboth,CR7.0,12,2015/16,police\n");
     let cohort = format!("{COHORT}q1,treated,2024-07-01\nq2,comparison,2024-02-30\n");
-    write(dir.path(), &[("costing.csv", &costing), ("cohort.csv", &cohort), ("events.csv", EVENTS)]);
+    write(
+        dir.path(),
+        &[
+            ("costing.csv", &costing),
+            ("cohort.csv", &cohort),
+            ("events.csv", EVENTS),
+        ],
+    );
     let spec = parse_spec("spec.toml", SPEC, dir.path()).unwrap();
     let e = run(&spec).unwrap_err().to_string();
     for expected in [
@@ -214,8 +285,17 @@ fn bad_values_are_errors_with_file_row_and_column() {
     }
 
     // Events are checked once the costing map and cohort are sound.
-    let events = format!("{EVENTS}t1,2024-13-01,arrest,1,,\nt2,2024-05-01,arrest,-2,,\nt2,2024-05-01,arrest,1,,council-ish\n");
-    write(dir.path(), &[("costing.csv", COSTING), ("cohort.csv", COHORT), ("events.csv", &events)]);
+    let events = format!(
+        "{EVENTS}t1,2024-13-01,arrest,1,,\nt2,2024-05-01,arrest,-2,,\nt2,2024-05-01,arrest,1,,council-ish\n"
+    );
+    write(
+        dir.path(),
+        &[
+            ("costing.csv", COSTING),
+            ("cohort.csv", COHORT),
+            ("events.csv", &events),
+        ],
+    );
     let e = run(&spec).unwrap_err().to_string();
     for expected in [
         "events.csv: row 21, column 'date': date '2024-13-01' is not a date",
@@ -231,13 +311,22 @@ fn bad_values_are_errors_with_file_row_and_column() {
     let bad = SPEC.replace("events = [\"arrest\"]", "events = [\"arest\"]");
     let spec = parse_spec("spec.toml", &bad, dir.path()).unwrap();
     let e = run(&spec).unwrap_err().to_string();
-    assert!(e.contains("spec.toml:23:11: outcome 'arrests' counts event type 'arest'"), "{e}");
+    assert!(
+        e.contains("spec.toml:23:11: outcome 'arrests' counts event type 'arest'"),
+        "{e}"
+    );
 
     // A missing column is named.
-    write(dir.path(), &[("events.csv", "id,when,event_type\nt1,2024-01-01,arrest\n")]);
+    write(
+        dir.path(),
+        &[("events.csv", "id,when,event_type\nt1,2024-01-01,arrest\n")],
+    );
     let spec = parse_spec("spec.toml", SPEC, dir.path()).unwrap();
     let e = run(&spec).unwrap_err().to_string();
-    assert!(e.contains("events.csv: row 1: there is no 'date' column"), "{e}");
+    assert!(
+        e.contains("events.csv: row 1: there is no 'date' column"),
+        "{e}"
+    );
 }
 
 const MODEL: &str = r#"[appraisal]
@@ -277,7 +366,12 @@ fn expected_savings_from_the_appraisal_beside_the_realised() {
     let dir = tempfile::tempdir().unwrap();
     write(
         dir.path(),
-        &[("costing.csv", COSTING), ("cohort.csv", COHORT), ("events.csv", EVENTS), ("model.toml", MODEL)],
+        &[
+            ("costing.csv", COSTING),
+            ("cohort.csv", COHORT),
+            ("events.csv", EVENTS),
+            ("model.toml", MODEL),
+        ],
     );
     let text = format!("{SPEC}\n[appraisal]\nmodel = \"model.toml\"\n");
     let spec = parse_spec("spec.toml", &text, dir.path()).unwrap();

@@ -10,7 +10,11 @@ fn the_planted_effect_is_recovered_within_the_interval() {
     let csv = std::fs::File::create(dir.path().join("events.csv")).unwrap();
     let pq = std::fs::File::create(dir.path().join("events.parquet")).unwrap();
     let events = synth::write_events(people, seed, csv, pq).unwrap();
-    std::fs::write(dir.path().join("cohort.csv"), synth::cohort_csv(people, seed)).unwrap();
+    std::fs::write(
+        dir.path().join("cohort.csv"),
+        synth::cohort_csv(people, seed),
+    )
+    .unwrap();
     std::fs::write(dir.path().join("costing.csv"), synth::costing_csv()).unwrap();
 
     let spec_text = synth::spec_toml("events.parquet", seed);
@@ -30,15 +34,32 @@ fn the_planted_effect_is_recovered_within_the_interval() {
     assert!((synth::planted_net_per_person() - planted).abs() < 1e-9);
     let total = &m.per_person_total;
     let (low, high) = (total.net_low.unwrap(), total.net_high.unwrap());
-    assert!(low <= planted && planted <= high, "planted {planted} outside [{low}, {high}] (estimate {:?})", total.net_impact);
+    assert!(
+        low <= planted && planted <= high,
+        "planted {planted} outside [{low}, {high}] (estimate {:?})",
+        total.net_impact
+    );
     // The interval excludes no effect, and the gross change is told apart
     // from the net impact: it is about −201.60, outside the interval.
     assert!(high < 0.0);
-    assert!(total.gross_change > high, "gross {} inside the net interval", total.gross_change);
-    assert!((total.gross_change - -201.6).abs() < 60.0, "gross {}", total.gross_change);
+    assert!(
+        total.gross_change > high,
+        "gross {} inside the net interval",
+        total.gross_change
+    );
+    assert!(
+        (total.gross_change - -201.6).abs() < 60.0,
+        "gross {}",
+        total.gross_change
+    );
 
     // The same events as CSV give the same measurement.
-    let csv_spec = parse_spec("measure.toml", &synth::spec_toml("events.csv", seed), dir.path()).unwrap();
+    let csv_spec = parse_spec(
+        "measure.toml",
+        &synth::spec_toml("events.csv", seed),
+        dir.path(),
+    )
+    .unwrap();
     let from_csv = run(&csv_spec).unwrap();
     assert_eq!(from_csv.per_person, m.per_person);
     assert_eq!(from_csv.savings, m.savings);
