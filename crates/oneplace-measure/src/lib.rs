@@ -65,7 +65,8 @@ impl std::fmt::Display for MeasureError {
 impl std::error::Error for MeasureError {}
 
 pub(crate) fn pennies<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64((x * 100.0).round() / 100.0)
+    // Adding zero turns a rounded −0.00 into 0.00.
+    s.serialize_f64((x * 100.0).round() / 100.0 + 0.0)
 }
 
 pub(crate) fn pennies_opt<S: Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
@@ -76,7 +77,7 @@ pub(crate) fn pennies_opt<S: Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok,
 }
 
 fn fine<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64((x * 1e6).round() / 1e6)
+    s.serialize_f64((x * 1e6).round() / 1e6 + 0.0)
 }
 
 fn fine_opt<S: Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
