@@ -399,12 +399,18 @@ fn the_northshire_example_measures() {
     let text = std::fs::read_to_string(dir.join("northshire-families.toml")).unwrap();
     let spec = parse_spec("northshire-families.toml", &text, &dir).unwrap();
     let m = run(&spec).unwrap_or_else(|e| panic!("{e}"));
-    println!("{}", serde_json::to_string_pretty(&m).unwrap());
     // Four treatment and four comparison families are measured; fam-200 is
     // in both groups and fam-300's windows run past the data.
     assert_eq!((m.cohort.treatment, m.cohort.comparison), (4, 4));
     let kinds: Vec<&str> = m.problems.iter().map(|p| p.kind.as_str()).collect();
-    for k in ["in_both_groups", "window_not_covered", "not_in_cohort", "outside_data_period", "unknown_event_type", "no_events"] {
+    for k in [
+        "in_both_groups",
+        "window_not_covered",
+        "not_in_cohort",
+        "outside_data_period",
+        "unknown_event_type",
+        "no_events",
+    ] {
         assert!(kinds.contains(&k), "{k} not in {kinds:?}");
     }
     assert!(m.ex_ante.is_some());
