@@ -96,15 +96,15 @@ pub fn synth_activity(people: usize, seed: u64, dir: &Path) -> Result<(), Failur
         std::fs::rename(from, &to).map_err(|e| fail(&to, e))?;
     }
     write(
-        Some(&dir.join("cohort.csv")),
+        Some(dir.join("cohort.csv").as_path()),
         synth::cohort_csv(people, seed).as_bytes(),
     )?;
     write(
-        Some(&dir.join("costing.csv")),
+        Some(dir.join("costing.csv").as_path()),
         synth::costing_csv().as_bytes(),
     )?;
     write(
-        Some(&dir.join("measure.toml")),
+        Some(dir.join("measure.toml").as_path()),
         synth::spec_toml("events.parquet", seed).as_bytes(),
     )?;
     eprintln!(
