@@ -872,13 +872,13 @@ pub fn load(spec: &Spec) -> Result<Inputs, InputError> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(cohort_text.as_bytes());
-    if let Ok(h) = reader.headers() {
-        if let Some(&c) = columns(h).get("id") {
-            for r in reader.records().flatten() {
-                let id = r.get(c).unwrap_or("").trim();
-                if !id.is_empty() {
-                    people.entry(id.to_string()).or_insert(None);
-                }
+    if let Ok(h) = reader.headers()
+        && let Some(&c) = columns(h).get("id")
+    {
+        for r in reader.records().flatten() {
+            let id = r.get(c).unwrap_or("").trim();
+            if !id.is_empty() {
+                people.entry(id.to_string()).or_insert(None);
             }
         }
     }

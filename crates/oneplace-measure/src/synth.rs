@@ -104,7 +104,7 @@ fn person(seed: u64, p: usize) -> Person {
     let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
     Person {
         id: format!("p{:07}", p + 1),
-        treated: p % 2 == 0,
+        treated: p.is_multiple_of(2),
         start,
         frailty: (sigma * z - sigma * sigma / 2.0).exp(),
         rng,
