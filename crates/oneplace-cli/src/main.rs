@@ -8,6 +8,8 @@ mod charts;
 mod deal_cmd;
 mod estate_cmd;
 mod ledger_cmd;
+#[cfg(feature = "measure")]
+mod measure_cmd;
 mod output;
 mod pool_cmd;
 mod progress;
@@ -63,6 +65,14 @@ enum Command {
         #[command(subcommand)]
         command: serve_cmd::PlaceCommand,
     },
+    /// Measure what happened: costed activity before and after an
+    /// intervention, gross change, net impact against a comparison group,
+    /// realised savings by agency.
+    #[cfg(feature = "measure")]
+    Measure {
+        #[command(subcommand)]
+        command: measure_cmd::Command,
+    },
     /// Risk-share agreements and contributions: settle a year (or forecast
     /// the settlement), plan next year's contributions.
     Pool {
@@ -98,6 +108,20 @@ enum SynthCommand {
         /// Write to FILE instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+    },
+    #[cfg(feature = "measure")]
+    /// A fictional cohort (treatment and comparison), its service events
+    /// (CSV and Parquet) with a planted effect, a costing map and a spec
+    /// measuring them, reproducible from the seed.
+    Activity {
+        /// How many people (half treatment, half comparison).
+        #[arg(long, default_value_t = 1_000)]
+        people: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The folder to write into (created if need be).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
     },
 }
 
@@ -174,6 +198,8 @@ fn main() -> ExitCode {
         Command::Estate { command } => estate_cmd::run(command),
         Command::Ledger { command } => ledger_cmd::run(command),
         Command::Place { command } => serve_cmd::place(command),
+        #[cfg(feature = "measure")]
+        Command::Measure { command } => measure_cmd::run(command),
         Command::Pool { command } => pool_cmd::run(command),
         Command::Synth {
             command:
@@ -186,6 +212,10 @@ fn main() -> ExitCode {
             out.as_deref(),
             oneplace_ledger::synth::synthesize(postings, seed).as_bytes(),
         ),
+        #[cfg(feature = "measure")]
+        Command::Synth {
+            command: SynthCommand::Activity { people, seed, out },
+        } => measure_cmd::synth_activity(people, seed, &out),
         Command::Ucd { command } => match command {
             UcdCommand::Show {
                 code,

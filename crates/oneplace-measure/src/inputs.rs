@@ -1,0 +1,1156 @@
+//! The measurement's tabular inputs: the costing map, the cohort and the
+//! events. Each row is checked and located (`file: row N, column 'x'`,
+//! counting the header as row 1). Values that cannot be read are input
+//! errors, all collected; rows that can be read but not counted are kept
+//! out of the figures and reported as [`Problem`]s.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayBuilder, ArrayRef, Date32Array, Float64Array, Float64Builder, Int32Builder,
+    RecordBatch, StringArray, UInt32Builder,
+};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use oneplace_core::{AgencyVocabulary, Date, Diagnostic, InputError, Location};
+use oneplace_refdata::{ReferenceData, ValueKind};
+use serde::Serialize;
+
+use crate::days::{add_months, day_number};
+use crate::spec::Spec;
+
+/// Problems beyond this many are summarised in one line.
+const MAX_DIAGNOSTICS: usize = 100;
+/// Locations kept per reported problem.
+const MAX_LOCATIONS: usize = 5;
+
+/// Something in the inputs that was not counted, or was counted in a way
+/// worth saying (a cohort member with no events, counted at zero cost).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Problem {
+    /// `unknown_event_type`, `outside_data_period`, `not_in_cohort`,
+    /// `in_both_groups`, `window_not_covered`, `no_events`.
+    pub kind: String,
+    /// Whether the rows are in the figures (true only for `no_events`).
+    pub counted: bool,
+    pub message: String,
+    /// How many rows (events, or cohort members).
+    pub rows: u64,
+    /// The first few places, as `file: row N`.
+    pub locations: Vec<String>,
+}
+
+/// How one event type is priced.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Costing {
+    pub event_type: String,
+    /// The unit cost in the spec's price year.
+    pub unit_cost: f64,
+    pub agency: String,
+    /// `ucd CODE` or `local`.
+    pub source: String,
+    /// The value before uprating and its price year.
+    pub original_value: f64,
+    pub original_price_year: String,
+}
+
+/// A cohort member whose windows the data cover.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Member {
+    pub id: String,
+    pub treated: bool,
+    pub start: Date,
+    /// Day numbers: before window `[before_from, start)`, after window
+    /// `[start, after_to)`.
+    pub before_from: i32,
+    pub start_day: i32,
+    pub after_to: i32,
+    pub row: u64,
+}
+
+/// Everything read, checked and ready for the plan.
+pub struct Inputs {
+    pub costing: Vec<Costing>,
+    /// Agency ids, in the order the plan's agency numbers refer to.
+    pub agencies: Vec<String>,
+    pub members: Vec<Member>,
+    /// Event types, in the order the plan's type numbers refer to: the
+    /// costing map's first, then others seen in the events.
+    pub event_types: Vec<String>,
+    /// The checked events, as Arrow batches of [`events_schema`].
+    pub events: Vec<RecordBatch>,
+    pub problems: Vec<Problem>,
+    /// Whether any unit cost came from the Unit Cost Database.
+    pub uses_ucd: bool,
+    pub events_read: u64,
+}
+
+/// The schema of the checked events the plan reads.
+pub fn events_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("person", DataType::UInt32, false),
+        Field::new("day", DataType::Int32, false),
+        Field::new("etype", DataType::UInt32, false),
+        Field::new("quantity", DataType::Float64, false),
+        Field::new("cost", DataType::Float64, true),
+        Field::new("agency", DataType::UInt32, true),
+    ]))
+}
+
+/// Collects located diagnostics up to a limit, counting the rest.
+struct Diags {
+    list: Vec<Diagnostic>,
+    more: u64,
+    file: Arc<str>,
+}
+
+impl Diags {
+    fn new(file: &Path) -> Diags {
+        Diags {
+            list: Vec::new(),
+            more: 0,
+            file: file.display().to_string().into(),
+        }
+    }
+    fn at(&self, row: u64, column: Option<&str>) -> Location {
+        Location::Row {
+            file: self.file.clone(),
+            row,
+            column: column.map(str::to_string),
+        }
+    }
+    fn push(&mut self, d: Diagnostic) {
+        if self.list.len() < MAX_DIAGNOSTICS {
+            self.list.push(d);
+        } else {
+            self.more += 1;
+        }
+    }
+    fn error(&mut self, row: u64, column: &str, message: String, expected: &str) {
+        let d = Diagnostic::new(self.at(row, Some(column)), message).expected(expected);
+        self.push(d);
+    }
+    fn finish(mut self, all: &mut Vec<Diagnostic>) {
+        if self.more > 0 {
+            let loc = Location::File {
+                file: self.file.clone(),
+            };
+            self.list.push(Diagnostic::new(
+                loc,
+                format!("and {} more problems like those above", self.more),
+            ));
+        }
+        all.extend(self.list);
+    }
+}
+
+/// A reported problem being gathered.
+struct Gather {
+    kind: &'static str,
+    counted: bool,
+    message: String,
+    rows: u64,
+    locations: Vec<String>,
+}
+
+impl Gather {
+    fn new(kind: &'static str, counted: bool, message: String) -> Gather {
+        Gather {
+            kind,
+            counted,
+            message,
+            rows: 0,
+            locations: Vec::new(),
+        }
+    }
+    fn add(&mut self, location: impl FnOnce() -> String) {
+        self.rows += 1;
+        if self.locations.len() < MAX_LOCATIONS {
+            self.locations.push(location());
+        }
+    }
+    fn done(self) -> Problem {
+        Problem {
+            kind: self.kind.to_string(),
+            counted: self.counted,
+            message: self.message,
+            rows: self.rows,
+            locations: self.locations,
+        }
+    }
+}
+
+/// The header's columns by lower-cased name.
+fn columns(headers: &csv::StringRecord) -> HashMap<String, usize> {
+    headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.trim().trim_start_matches('\u{feff}').to_lowercase(), i))
+        .collect()
+}
+
+fn read_text(path: &Path) -> Result<String, InputError> {
+    std::fs::read_to_string(path).map_err(|e| {
+        InputError::one(Diagnostic::new(
+            Location::File {
+                file: path.display().to_string().into(),
+            },
+            format!("cannot read it: {e}"),
+        ))
+    })
+}
+
+fn missing_column(path: &Path, name: &str, expected: &str) -> Diagnostic {
+    Diagnostic::new(
+        Location::Row {
+            file: path.display().to_string().into(),
+            row: 1,
+            column: None,
+        },
+        format!("there is no '{name}' column"),
+    )
+    .expected(expected)
+}
+
+/// A number as written in a CSV cell: `12.5`, `1,250`, `£45.00`.
+fn number(text: &str) -> Option<f64> {
+    let t = text.trim().trim_start_matches('£').replace(',', "");
+    t.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+/// Reads the costing map (CSV: `event_type`, and either `ucd_code` or
+/// `unit_cost` with `price_year`; `agency` when the database's entry does
+/// not name one agency, or to override it).
+pub fn read_costing(
+    path: &Path,
+    text: &str,
+    spec: &Spec,
+    vocabulary: &AgencyVocabulary,
+) -> Result<Vec<Costing>, InputError> {
+    let data = ReferenceData::embedded();
+    let deflators = data.default_deflators();
+    let mut d = Diags::new(path);
+    let mut all = Vec::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let cols = match reader.headers() {
+        Ok(h) => columns(h),
+        Err(e) => {
+            return Err(InputError::one(Diagnostic::new(
+                d.at(1, None),
+                e.to_string(),
+            )));
+        }
+    };
+    let Some(&c_type) = cols.get("event_type") else {
+        return Err(InputError::one(missing_column(
+            path,
+            "event_type",
+            "columns event_type, ucd_code, unit_cost, price_year, agency",
+        )));
+    };
+    let cell = |r: &csv::StringRecord, name: &str| {
+        cols.get(name)
+            .and_then(|&i| r.get(i))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let mut out: Vec<Costing> = Vec::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    for (i, rec) in reader.records().enumerate() {
+        let row = i as u64 + 2;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                d.push(Diagnostic::new(d.at(row, None), e.to_string()));
+                continue;
+            }
+        };
+        let event_type = rec.get(c_type).unwrap_or("").trim().to_string();
+        if event_type.is_empty() {
+            d.error(
+                row,
+                "event_type",
+                "the event type is empty".into(),
+                "an event type such as arrest",
+            );
+            continue;
+        }
+        if let Some(first) = seen.insert(event_type.clone(), row) {
+            d.error(
+                row,
+                "event_type",
+                format!("event type '{event_type}' is priced twice (first in row {first})"),
+                "one row per event type",
+            );
+            continue;
+        }
+        let agency_given = match cell(&rec, "agency") {
+            None => None,
+            Some(a) => match vocabulary.get(&a) {
+                Some(k) => Some(k.id.clone()),
+                None => {
+                    d.error(
+                        row,
+                        "agency",
+                        format!("unknown agency '{a}'"),
+                        "an agency such as police, nhs, local-authority, dwp",
+                    );
+                    continue;
+                }
+            },
+        };
+        let code = cell(&rec, "ucd_code");
+        let local = cell(&rec, "unit_cost");
+        let year_text = cell(&rec, "price_year");
+        let costing = match (code, local) {
+            (Some(_), Some(_)) => {
+                d.error(
+                    row,
+                    "unit_cost",
+                    format!("event type '{event_type}' has both a Unit Cost Database code and a local unit cost"),
+                    "one of ucd_code or unit_cost",
+                );
+                continue;
+            }
+            (None, None) => {
+                d.error(
+                    row,
+                    "ucd_code",
+                    format!("event type '{event_type}' has no unit cost: the costing map is missing its code"),
+                    "a Unit Cost Database code such as CR7.0, or unit_cost with price_year and agency",
+                );
+                continue;
+            }
+            (Some(code), None) => {
+                let Some(entry) = data.unit_costs.get(&code) else {
+                    let similar = data.unit_costs.similar_codes(&code);
+                    d.error(
+                        row,
+                        "ucd_code",
+                        format!("'{code}' is not a code in the Unit Cost Database"),
+                        &if similar.is_empty() {
+                            "a code such as CR7.0 (see oneplace ucd search)".to_string()
+                        } else {
+                            format!("one of {}", similar.join(", "))
+                        },
+                    );
+                    continue;
+                };
+                let Some(v) = entry.value(ValueKind::Fiscal) else {
+                    d.error(
+                        row,
+                        "ucd_code",
+                        format!("{} has no fiscal value to price an event with", entry.code),
+                        "a code with a fiscal value",
+                    );
+                    continue;
+                };
+                let agency = match agency_given.clone().or_else(|| {
+                    entry
+                        .agency_level1
+                        .as_deref()
+                        .and_then(|a| vocabulary.get(a))
+                        .filter(|k| k.id != "multiple")
+                        .map(|k| k.id.clone())
+                }) {
+                    Some(a) => a,
+                    None => {
+                        d.error(
+                            row,
+                            "agency",
+                            format!(
+                                "{} is borne by '{}': say which agency this event's cost falls on",
+                                entry.code,
+                                entry.agency_level1.as_deref().unwrap_or("no agency")
+                            ),
+                            "an agency such as police or nhs",
+                        );
+                        continue;
+                    }
+                };
+                let unit_cost = match deflators.uprate(v.value, v.price_year, spec.price_year) {
+                    Ok(x) => x,
+                    Err(e) => {
+                        d.error(
+                            row,
+                            "ucd_code",
+                            format!("{}: {e}", entry.code),
+                            "a value the deflators cover",
+                        );
+                        continue;
+                    }
+                };
+                Costing {
+                    event_type,
+                    unit_cost,
+                    agency,
+                    source: format!("ucd {}", entry.code),
+                    original_value: v.value,
+                    original_price_year: v.price_year.to_string(),
+                }
+            }
+            (None, Some(amount)) => {
+                let Some(value) = number(&amount).filter(|x| *x >= 0.0) else {
+                    d.error(
+                        row,
+                        "unit_cost",
+                        format!("unit cost '{amount}' is not an amount"),
+                        "an amount of zero or more, such as 45.50",
+                    );
+                    continue;
+                };
+                let Some(year_text) = year_text else {
+                    d.error(
+                        row,
+                        "price_year",
+                        format!("the local unit cost of '{event_type}' has no price year"),
+                        "a financial year such as 2015/16",
+                    );
+                    continue;
+                };
+                let year = match oneplace_core::FinancialYear::parse(&year_text) {
+                    Ok(y) => y,
+                    Err(e) => {
+                        d.error(
+                            row,
+                            "price_year",
+                            format!("price year: {e}"),
+                            "a financial year such as 2015/16",
+                        );
+                        continue;
+                    }
+                };
+                let Some(agency) = agency_given.clone() else {
+                    d.error(
+                        row,
+                        "agency",
+                        format!("the local unit cost of '{event_type}' names no agency"),
+                        "the agency bearing the cost, such as local-authority",
+                    );
+                    continue;
+                };
+                let unit_cost = match deflators.uprate(value, year, spec.price_year) {
+                    Ok(x) => x,
+                    Err(e) => {
+                        d.error(
+                            row,
+                            "price_year",
+                            format!("{e}"),
+                            "a year the deflators cover",
+                        );
+                        continue;
+                    }
+                };
+                Costing {
+                    event_type,
+                    unit_cost,
+                    agency,
+                    source: "local".into(),
+                    original_value: value,
+                    original_price_year: year.to_string(),
+                }
+            }
+        };
+        out.push(costing);
+    }
+    d.finish(&mut all);
+    InputError::check(all)?;
+    Ok(out)
+}
+
+/// A cohort file's row before the windows are checked.
+struct CohortRow {
+    id: String,
+    treated: bool,
+    start: Date,
+    row: u64,
+}
+
+/// Reads the cohort (CSV: `id`, `group` treatment or comparison, `start`;
+/// other columns are attributes), checks each member's windows against the
+/// data's period, and reports people in both groups and windows the data do
+/// not cover (both counted out).
+pub fn read_cohort(
+    path: &Path,
+    text: &str,
+    spec: &Spec,
+) -> Result<(Vec<Member>, Vec<Problem>), InputError> {
+    let mut d = Diags::new(path);
+    let mut all = Vec::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let cols = match reader.headers() {
+        Ok(h) => columns(h),
+        Err(e) => {
+            return Err(InputError::one(Diagnostic::new(
+                d.at(1, None),
+                e.to_string(),
+            )));
+        }
+    };
+    let expected = "columns id, group, start";
+    let need = |name: &str| {
+        cols.get(name)
+            .copied()
+            .ok_or_else(|| missing_column(path, name, expected))
+    };
+    let (c_id, c_group, c_start) = match (need("id"), need("group"), need("start")) {
+        (Ok(a), Ok(b), Ok(c)) => (a, b, c),
+        (a, b, c) => {
+            let diags = [a.err(), b.err(), c.err()].into_iter().flatten().collect();
+            return Err(InputError { diagnostics: diags });
+        }
+    };
+    let mut rows: Vec<CohortRow> = Vec::new();
+    for (i, rec) in reader.records().enumerate() {
+        let row = i as u64 + 2;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                d.push(Diagnostic::new(d.at(row, None), e.to_string()));
+                continue;
+            }
+        };
+        let get = |c: usize| rec.get(c).unwrap_or("").trim();
+        let id = get(c_id);
+        if id.is_empty() {
+            d.error(row, "id", "the id is empty".into(), "a person or family id");
+            continue;
+        }
+        let treated = match get(c_group).to_lowercase().as_str() {
+            "treatment" => Some(true),
+            "comparison" => Some(false),
+            other => {
+                d.error(
+                    row,
+                    "group",
+                    format!("group '{other}' is neither treatment nor comparison"),
+                    "treatment or comparison",
+                );
+                None
+            }
+        };
+        let start = Date::parse(get(c_start));
+        if start.is_none() {
+            d.error(
+                row,
+                "start",
+                format!("start '{}' is not a date", get(c_start)),
+                "an ISO date such as 2024-06-01",
+            );
+        }
+        if let (Some(treated), Some(start)) = (treated, start) {
+            rows.push(CohortRow {
+                id: id.to_string(),
+                treated,
+                start,
+                row,
+            });
+        }
+    }
+    // The same person twice in one group is a mistake in the file; in both
+    // groups, a fact about the cohort to report.
+    let mut by_id: BTreeMap<&str, Vec<&CohortRow>> = BTreeMap::new();
+    for r in &rows {
+        by_id.entry(r.id.as_str()).or_default().push(r);
+    }
+    let mut both = Gather::new(
+        "in_both_groups",
+        false,
+        "people listed in both the treatment and the comparison group: not counted in either"
+            .into(),
+    );
+    let mut uncovered = Gather::new(
+        "window_not_covered",
+        false,
+        format!(
+            "people whose {} months before and {} months after their start fall outside the data's period ({} to {}): not counted",
+            spec.before_months, spec.after_months, spec.data_from, spec.data_to
+        ),
+    );
+    let file = path.display().to_string();
+    let data_from = day_number(spec.data_from);
+    let data_to = day_number(spec.data_to);
+    let mut members = Vec::new();
+    for r in &rows {
+        let same = &by_id[r.id.as_str()];
+        if same.len() > 1 {
+            if same.iter().any(|o| o.treated != r.treated) {
+                if std::ptr::eq(same[0], r) {
+                    let rows_list: Vec<String> = same.iter().map(|o| o.row.to_string()).collect();
+                    both.add(|| format!("{file}: rows {} (id {})", rows_list.join(", "), r.id));
+                }
+            } else if !std::ptr::eq(same[0], r) {
+                d.error(
+                    r.row,
+                    "id",
+                    format!(
+                        "'{}' is listed twice in the {} group (first in row {})",
+                        r.id,
+                        if r.treated { "treatment" } else { "comparison" },
+                        same[0].row
+                    ),
+                    "each person once",
+                );
+            }
+            continue;
+        }
+        let before_from = day_number(add_months(r.start, -(spec.before_months as i32)));
+        let after_to = day_number(add_months(r.start, spec.after_months as i32));
+        if before_from < data_from || after_to - 1 > data_to {
+            uncovered.add(|| format!("{file}: row {} (id {}, start {})", r.row, r.id, r.start));
+            continue;
+        }
+        members.push(Member {
+            id: r.id.clone(),
+            treated: r.treated,
+            start: r.start,
+            before_from,
+            start_day: day_number(r.start),
+            after_to,
+            row: r.row,
+        });
+    }
+    d.finish(&mut all);
+    InputError::check(all)?;
+    let problems = [both, uncovered]
+        .into_iter()
+        .filter(|g| g.rows > 0)
+        .map(Gather::done)
+        .collect();
+    Ok((members, problems))
+}
+
+/// One event's fields as read, before they are checked.
+struct RawEvent<'a> {
+    id: &'a str,
+    date: Result<Date, String>,
+    event_type: &'a str,
+    quantity: Option<Result<f64, String>>,
+    cost: Option<Result<f64, String>>,
+    agency: Option<&'a str>,
+}
+
+/// Builds the checked events table, sorting each row into the figures or
+/// a reported problem.
+struct EventSink<'a> {
+    spec: &'a Spec,
+    vocabulary: &'a AgencyVocabulary,
+    file: Arc<str>,
+    d: Diags,
+    people: HashMap<String, Option<u32>>,
+    types: HashMap<String, u32>,
+    event_types: Vec<String>,
+    priced: usize,
+    agencies: Vec<String>,
+    agency_index: HashMap<String, u32>,
+    data_from: i32,
+    data_to: i32,
+    person: UInt32Builder,
+    day: Int32Builder,
+    etype: UInt32Builder,
+    quantity: Float64Builder,
+    cost: Float64Builder,
+    agency: UInt32Builder,
+    batches: Vec<RecordBatch>,
+    not_in_cohort: Gather,
+    excluded_person: Gather,
+    outside: Gather,
+    unknown: BTreeMap<String, Gather>,
+    read: u64,
+}
+
+const BATCH: usize = 64 * 1024;
+
+impl<'a> EventSink<'a> {
+    fn push(&mut self, row: u64, e: RawEvent) {
+        self.read += 1;
+        let id = e.id.trim();
+        let mut ok = true;
+        if id.is_empty() {
+            self.d
+                .error(row, "id", "the id is empty".into(), "a person or family id");
+            ok = false;
+        }
+        let date = match e.date {
+            Ok(d) => Some(d),
+            Err(t) => {
+                self.d.error(
+                    row,
+                    "date",
+                    format!("date '{t}' is not a date"),
+                    "an ISO date such as 2024-06-01",
+                );
+                ok = false;
+                None
+            }
+        };
+        let event_type = e.event_type.trim();
+        if event_type.is_empty() {
+            self.d.error(
+                row,
+                "event_type",
+                "the event type is empty".into(),
+                "an event type such as arrest",
+            );
+            ok = false;
+        }
+        let quantity = match e.quantity {
+            None => 1.0,
+            Some(Ok(q)) if q >= 0.0 => q,
+            Some(Ok(q)) => {
+                self.d.error(
+                    row,
+                    "quantity",
+                    format!("quantity {q} is negative"),
+                    "a quantity of zero or more",
+                );
+                ok = false;
+                0.0
+            }
+            Some(Err(t)) => {
+                self.d.error(
+                    row,
+                    "quantity",
+                    format!("quantity '{t}' is not a number"),
+                    "a number such as 1 or 2.5",
+                );
+                ok = false;
+                0.0
+            }
+        };
+        let cost = match e.cost {
+            None => None,
+            Some(Ok(c)) => Some(c),
+            Some(Err(t)) => {
+                self.d.error(
+                    row,
+                    "cost",
+                    format!("cost '{t}' is not an amount"),
+                    "an amount such as 120.50, or nothing",
+                );
+                ok = false;
+                None
+            }
+        };
+        let agency = match e.agency.map(str::trim).filter(|a| !a.is_empty()) {
+            None => None,
+            Some(a) => match self.vocabulary.get(a) {
+                Some(k) => Some(k.id.clone()),
+                None => {
+                    self.d.error(
+                        row,
+                        "agency",
+                        format!("unknown agency '{a}'"),
+                        "an agency such as police, nhs, local-authority, dwp",
+                    );
+                    ok = false;
+                    None
+                }
+            },
+        };
+        if !ok {
+            return;
+        }
+        let date = date.expect("checked");
+        let file = self.file.clone();
+        let person = match self.people.get(id) {
+            None => {
+                self.not_in_cohort.add(|| format!("{file}: row {row}"));
+                return;
+            }
+            Some(None) => {
+                self.excluded_person.add(|| format!("{file}: row {row}"));
+                return;
+            }
+            Some(Some(p)) => *p,
+        };
+        let day = day_number(date);
+        if day < self.data_from || day > self.data_to {
+            self.outside.add(|| format!("{file}: row {row} ({date})"));
+            return;
+        }
+        let next = self.event_types.len() as u32;
+        let etype = *self.types.entry(event_type.to_string()).or_insert(next);
+        if etype == next {
+            self.event_types.push(event_type.to_string());
+        }
+        let agency_no = agency.map(|a| self.agency_number(&a));
+        if etype as usize >= self.priced && (cost.is_none() || agency_no.is_none()) {
+            let message = format!(
+                "events of type '{event_type}', which the costing map does not price (and which carry no cost and agency of their own): not counted"
+            );
+            self.unknown
+                .entry(event_type.to_string())
+                .or_insert_with(|| Gather::new("unknown_event_type", false, message))
+                .add(|| format!("{file}: row {row}"));
+            return;
+        }
+        self.person.append_value(person);
+        self.day.append_value(day);
+        self.etype.append_value(etype);
+        self.quantity.append_value(quantity);
+        self.cost.append_option(cost);
+        self.agency.append_option(agency_no);
+        if self.person.len() >= BATCH {
+            self.flush();
+        }
+    }
+
+    fn agency_number(&mut self, a: &str) -> u32 {
+        if let Some(&n) = self.agency_index.get(a) {
+            return n;
+        }
+        let n = self.agencies.len() as u32;
+        self.agencies.push(a.to_string());
+        self.agency_index.insert(a.to_string(), n);
+        n
+    }
+
+    fn flush(&mut self) {
+        if self.person.is_empty() {
+            return;
+        }
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(self.person.finish()),
+            Arc::new(self.day.finish()),
+            Arc::new(self.etype.finish()),
+            Arc::new(self.quantity.finish()),
+            Arc::new(self.cost.finish()),
+            Arc::new(self.agency.finish()),
+        ];
+        let batch =
+            RecordBatch::try_new(events_schema(), columns).expect("columns match the schema");
+        self.batches.push(batch);
+    }
+}
+
+/// Reads and checks everything the spec names.
+pub fn load(spec: &Spec) -> Result<Inputs, InputError> {
+    let vocabulary = AgencyVocabulary::seeded();
+    let costing = read_costing(&spec.costing, &read_text(&spec.costing)?, spec, &vocabulary);
+    let cohort = read_text(&spec.cohort).and_then(|t| read_cohort(&spec.cohort, &t, spec));
+    let (costing, (members, mut problems)) = match (costing, cohort) {
+        (Ok(a), Ok(b)) => (a, b),
+        (a, b) => {
+            let mut diags = Vec::new();
+            if let Err(e) = a {
+                diags.extend(e.diagnostics);
+            }
+            if let Err(e) = b {
+                diags.extend(e.diagnostics);
+            }
+            return Err(InputError { diagnostics: diags });
+        }
+    };
+    // Outcomes must count event types the costing map knows, so a typo in
+    // the spec is not a silent zero.
+    let mut diags = Vec::new();
+    for o in &spec.outcomes {
+        for (t, at) in &o.events {
+            if !costing.iter().any(|c| &c.event_type == t) {
+                diags.push(
+                    Diagnostic::new(at.clone(), format!("outcome '{}' counts event type '{t}', which the costing map does not price", o.id))
+                        .expected(format!("one of {}", costing.iter().map(|c| c.event_type.as_str()).collect::<Vec<_>>().join(", "))),
+                );
+            }
+        }
+    }
+    InputError::check(diags)?;
+    let mut people: HashMap<String, Option<u32>> = HashMap::new();
+    for (i, m) in members.iter().enumerate() {
+        people.insert(m.id.clone(), Some(i as u32));
+    }
+    // Counted-out people: their events are reported with them.
+    let cohort_text = read_text(&spec.cohort)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(cohort_text.as_bytes());
+    if let Ok(h) = reader.headers()
+        && let Some(&c) = columns(h).get("id")
+    {
+        for r in reader.records().flatten() {
+            let id = r.get(c).unwrap_or("").trim();
+            if !id.is_empty() {
+                people.entry(id.to_string()).or_insert(None);
+            }
+        }
+    }
+    let mut sink = EventSink {
+        spec,
+        vocabulary: &vocabulary,
+        file: spec.events.display().to_string().into(),
+        d: Diags::new(&spec.events),
+        people,
+        types: costing
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.event_type.clone(), i as u32))
+            .collect(),
+        event_types: costing.iter().map(|c| c.event_type.clone()).collect(),
+        priced: costing.len(),
+        agencies: Vec::new(),
+        agency_index: HashMap::new(),
+        data_from: day_number(spec.data_from),
+        data_to: day_number(spec.data_to),
+        person: UInt32Builder::with_capacity(BATCH),
+        day: Int32Builder::with_capacity(BATCH),
+        etype: UInt32Builder::with_capacity(BATCH),
+        quantity: Float64Builder::with_capacity(BATCH),
+        cost: Float64Builder::with_capacity(BATCH),
+        agency: UInt32Builder::with_capacity(BATCH),
+        batches: Vec::new(),
+        not_in_cohort: Gather::new(
+            "not_in_cohort",
+            false,
+            "events of people not in the cohort file: not counted".into(),
+        ),
+        excluded_person: Gather::new(
+            "excluded_person",
+            false,
+            "events of people counted out of the cohort (see above): not counted".into(),
+        ),
+        outside: Gather::new(
+            "outside_data_period",
+            false,
+            format!(
+                "events dated outside the data's period ({} to {}): not counted",
+                spec.data_from, spec.data_to
+            ),
+        ),
+        unknown: BTreeMap::new(),
+        read: 0,
+    };
+    for c in &costing {
+        sink.agency_number(&c.agency);
+    }
+    let ext = spec
+        .events
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "parquet" | "pq" => read_events_parquet(&mut sink)?,
+        _ => read_events_csv(&mut sink)?,
+    }
+    sink.flush();
+    let EventSink {
+        d,
+        batches,
+        agencies,
+        event_types,
+        not_in_cohort,
+        excluded_person,
+        outside,
+        unknown,
+        read,
+        ..
+    } = sink;
+    let mut all = Vec::new();
+    d.finish(&mut all);
+    InputError::check(all)?;
+    for g in [not_in_cohort, excluded_person, outside]
+        .into_iter()
+        .chain(unknown.into_values())
+    {
+        if g.rows > 0 {
+            problems.push(g.done());
+        }
+    }
+    let uses_ucd = costing.iter().any(|c| c.source.starts_with("ucd"));
+    Ok(Inputs {
+        costing,
+        agencies,
+        members,
+        event_types,
+        events: batches,
+        problems,
+        uses_ucd,
+        events_read: read,
+    })
+}
+
+fn read_events_csv(sink: &mut EventSink) -> Result<(), InputError> {
+    let path = sink.spec.events.clone();
+    let file = std::fs::File::open(&path).map_err(|e| {
+        InputError::one(Diagnostic::new(
+            Location::File {
+                file: path.display().to_string().into(),
+            },
+            format!("cannot read it: {e}"),
+        ))
+    })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+    let cols = match reader.headers() {
+        Ok(h) => columns(h),
+        Err(e) => {
+            return Err(InputError::one(Diagnostic::new(
+                sink.d.at(1, None),
+                e.to_string(),
+            )));
+        }
+    };
+    let expected = "columns id, date, event_type, and optionally quantity, cost, agency";
+    let need = |name: &str| {
+        cols.get(name)
+            .copied()
+            .ok_or_else(|| missing_column(&path, name, expected))
+    };
+    let (c_id, c_date, c_type) = match (need("id"), need("date"), need("event_type")) {
+        (Ok(a), Ok(b), Ok(c)) => (a, b, c),
+        (a, b, c) => {
+            let diags = [a.err(), b.err(), c.err()].into_iter().flatten().collect();
+            return Err(InputError { diagnostics: diags });
+        }
+    };
+    let (c_q, c_cost, c_agency) = (
+        cols.get("quantity").copied(),
+        cols.get("cost").copied(),
+        cols.get("agency").copied(),
+    );
+    let mut rec = csv::StringRecord::new();
+    let mut row = 1u64;
+    loop {
+        match reader.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                row += 1;
+                let at = sink.d.at(row, None);
+                sink.d.push(Diagnostic::new(at, e.to_string()));
+                continue;
+            }
+        }
+        row += 1;
+        let get = |c: usize| rec.get(c).unwrap_or("");
+        let opt = |c: Option<usize>| c.map(get).map(str::trim).filter(|s| !s.is_empty());
+        let date_text = get(c_date).trim();
+        let e = RawEvent {
+            id: get(c_id),
+            date: Date::parse(date_text).ok_or_else(|| date_text.to_string()),
+            event_type: get(c_type),
+            quantity: opt(c_q).map(|t| number(t).ok_or_else(|| t.to_string())),
+            cost: opt(c_cost).map(|t| number(t).ok_or_else(|| t.to_string())),
+            agency: opt(c_agency),
+        };
+        sink.push(row, e);
+    }
+    Ok(())
+}
+
+fn read_events_parquet(sink: &mut EventSink) -> Result<(), InputError> {
+    use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let path = sink.spec.events.clone();
+    let whole = |m: String| {
+        InputError::one(Diagnostic::new(
+            Location::File {
+                file: path.display().to_string().into(),
+            },
+            m,
+        ))
+    };
+    let file = std::fs::File::open(&path).map_err(|e| whole(format!("cannot read it: {e}")))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| whole(format!("not a Parquet file: {e}")))?;
+    let schema = builder.schema().clone();
+    let find = |name: &str| {
+        schema
+            .fields()
+            .iter()
+            .position(|f| f.name().eq_ignore_ascii_case(name))
+    };
+    let expected = "columns id, date, event_type, and optionally quantity, cost, agency";
+    let need = |name: &str| find(name).ok_or_else(|| missing_column(&path, name, expected));
+    let (c_id, c_date, c_type) = match (need("id"), need("date"), need("event_type")) {
+        (Ok(a), Ok(b), Ok(c)) => (a, b, c),
+        (a, b, c) => {
+            let diags = [a.err(), b.err(), c.err()].into_iter().flatten().collect();
+            return Err(InputError { diagnostics: diags });
+        }
+    };
+    let (c_q, c_cost, c_agency) = (find("quantity"), find("cost"), find("agency"));
+    let reader = builder
+        .with_batch_size(BATCH)
+        .build()
+        .map_err(|e| whole(e.to_string()))?;
+    // Row numbers count the first record as row 2, as in a CSV file with
+    // its header, so the two formats locate alike.
+    let mut row = 1u64;
+    let text = |a: &ArrayRef| -> Result<StringArray, InputError> {
+        let c = cast(a, &DataType::Utf8).map_err(|e| whole(e.to_string()))?;
+        Ok(c.as_any()
+            .downcast_ref::<StringArray>()
+            .expect("cast to Utf8")
+            .clone())
+    };
+    let float = |a: &ArrayRef, what: &str| -> Result<Float64Array, InputError> {
+        let c = cast(a, &DataType::Float64).map_err(|e| whole(format!("column '{what}': {e}")))?;
+        Ok(c.as_any()
+            .downcast_ref::<Float64Array>()
+            .expect("cast to Float64")
+            .clone())
+    };
+    for batch in reader {
+        let batch = batch.map_err(|e| whole(e.to_string()))?;
+        let ids = text(batch.column(c_id))?;
+        let types = text(batch.column(c_type))?;
+        let dates = batch.column(c_date);
+        let date32 = (dates.data_type() == &DataType::Date32).then(|| {
+            dates
+                .as_any()
+                .downcast_ref::<Date32Array>()
+                .expect("Date32")
+                .clone()
+        });
+        let date_text = if date32.is_none() {
+            Some(text(dates)?)
+        } else {
+            None
+        };
+        let q = c_q
+            .map(|c| float(batch.column(c), "quantity"))
+            .transpose()?;
+        let cost = c_cost.map(|c| float(batch.column(c), "cost")).transpose()?;
+        let agency = c_agency.map(|c| text(batch.column(c))).transpose()?;
+        for i in 0..batch.num_rows() {
+            row += 1;
+            let date = match (&date32, &date_text) {
+                (Some(d), _) if d.is_valid(i) => Ok(crate::days::from_day_number(d.value(i))),
+                (Some(_), _) => Err(String::new()),
+                (None, Some(t)) => {
+                    let s = if t.is_valid(i) { t.value(i).trim() } else { "" };
+                    Date::parse(s).ok_or_else(|| s.to_string())
+                }
+                (None, None) => unreachable!("one of the two"),
+            };
+            let f = |a: &Option<Float64Array>| {
+                a.as_ref().filter(|a| a.is_valid(i)).map(|a| Ok(a.value(i)))
+            };
+            let e = RawEvent {
+                id: if ids.is_valid(i) { ids.value(i) } else { "" },
+                date,
+                event_type: if types.is_valid(i) {
+                    types.value(i)
+                } else {
+                    ""
+                },
+                quantity: f(&q),
+                cost: f(&cost),
+                agency: agency
+                    .as_ref()
+                    .filter(|a| a.is_valid(i))
+                    .map(|a| a.value(i)),
+            };
+            sink.push(row, e);
+        }
+    }
+    Ok(())
+}
