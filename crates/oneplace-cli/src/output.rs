@@ -23,6 +23,27 @@ pub fn write(out: Option<&Path>, bytes: &[u8]) -> Result<(), Failure> {
             }
         }
         Some(path) => {
+            // A device or a pipe (`--out /dev/null`, `--out /dev/stdout`)
+            // is written as it is: renaming a file onto it would replace the
+            // device with a plain file.
+            let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+            if special {
+                return std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .and_then(|mut f| f.write_all(bytes))
+                    .map_err(|e| Failure::Message(format!("{}: {e}", path.display())));
+            }
+            // A symbolic link is followed: the file it names is replaced,
+            // and the link stays.
+            let resolved;
+            let path = if path.is_symlink() {
+                resolved = std::fs::canonicalize(path)
+                    .map_err(|e| Failure::Message(format!("{}: {e}", path.display())))?;
+                resolved.as_path()
+            } else {
+                path
+            };
             let dir = path
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())

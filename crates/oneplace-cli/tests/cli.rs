@@ -958,3 +958,65 @@ fn synthetic_ledgers_are_reproducible_and_export() {
     assert!(beancount.contains("open Assets:Bank GBP"), "{beancount}");
     assert!(beancount.contains("partner: \"icb\""), "{beancount}");
 }
+
+/// `--out` onto a pipe (or a device such as /dev/null) writes into it; it
+/// must not rename a file over it, which would replace the pipe with a plain
+/// file.
+#[test]
+fn output_to_a_pipe_is_written_into_the_pipe() {
+    use std::os::unix::fs::FileTypeExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let fifo = tmp.path().join("results.fifo");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let o = oneplace(&[
+        "appraise",
+        "examples/family-support.toml",
+        "--format",
+        "json",
+        "--out",
+        fifo.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Checked before waiting for the reader, which would wait for ever on a
+    // pipe that nothing wrote to.
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the pipe was replaced: {kind:?}");
+    let json: serde_json::Value = serde_json::from_str(&reader.join().unwrap()).unwrap();
+    assert!(json["npbi"].is_number(), "{json}");
+}
+
+/// `--out` onto a symbolic link replaces the file it names and keeps the
+/// link.
+#[test]
+fn output_through_a_symbolic_link_keeps_the_link() {
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("results.csv");
+    std::fs::write(&target, "old").unwrap();
+    let link = tmp.path().join("latest.csv");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let o = oneplace(&[
+        "appraise",
+        "examples/family-support.toml",
+        "--format",
+        "csv",
+        "--out",
+        link.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let written = std::fs::read_to_string(&target).unwrap();
+    assert!(written.len() > 100 && written != "old", "{written}");
+}
