@@ -357,10 +357,6 @@ impl Reader<'_> {
             }
         }
     }
-
-    fn text(&mut self, s: &S<String>, what: &str) -> Option<String> {
-        self.c.text(s, what)
-    }
 }
 
 /// Reads an options file and checks it against the place, the register and
@@ -459,7 +455,7 @@ fn read_option(
             "a different id for each option",
         );
     }
-    let name = r.text(&raw.name, "name");
+    let name = r.c.text(&raw.name, "name");
     let confidence = r.grade(&raw.confidence);
     let years = r.years.unwrap_or(1);
 
@@ -565,7 +561,7 @@ fn read_option(
     let mut costs = Vec::new();
     for c in &raw.cost {
         let cr = c.get_ref();
-        let name = r.text(&cr.name, "cost name");
+        let name = r.c.text(&cr.name, "cost name");
         let partner = r.partner(&cr.partner);
         let kind = CostKind::parse(cr.kind.get_ref());
         if kind.is_none() {
@@ -657,7 +653,7 @@ fn read_option(
     let mut savings = Vec::new();
     for s in &raw.saving {
         let sr = s.get_ref();
-        let name = r.text(&sr.name, "saving name");
+        let name = r.c.text(&sr.name, "saving name");
         let partner = r.partner(&sr.partner);
         let annual = r.c.money(&sr.annual, "annual");
         let from = r.year(&sr.from, "from");
@@ -711,7 +707,7 @@ fn read_option(
         let count = r.c.count(&xr.count, "count");
         let year = r.year(&xr.year, "year");
         let name = match &xr.name {
-            Some(n) => r.text(n, "name"),
+            Some(n) => r.c.text(n, "name"),
             None => measure.map(|m| match m {
                 Measure::Jobs => "Jobs created".to_string(),
                 Measure::Homes => "Homes enabled".to_string(),
@@ -764,7 +760,7 @@ fn read_option(
                 let displacement = rate(r, &xr.displacement, "displacement");
                 let leakage = rate(r, &xr.leakage, "leakage");
                 let source = match &xr.value_source {
-                    Some(s) => r.text(s, "value_source"),
+                    Some(s) => r.c.text(s, "value_source"),
                     None => {
                         r.c.error_expected(
                             e.span(),
