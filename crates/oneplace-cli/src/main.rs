@@ -8,7 +8,6 @@ mod charts;
 mod deal_cmd;
 mod estate_cmd;
 mod ledger_cmd;
-#[cfg(feature = "measure")]
 mod measure_cmd;
 mod output;
 mod pool_cmd;
@@ -68,7 +67,6 @@ enum Command {
     /// Measure what happened: costed activity before and after an
     /// intervention, gross change, net impact against a comparison group,
     /// realised savings by agency.
-    #[cfg(feature = "measure")]
     Measure {
         #[command(subcommand)]
         command: measure_cmd::Command,
@@ -109,7 +107,6 @@ enum SynthCommand {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
-    #[cfg(feature = "measure")]
     /// A fictional cohort (treatment and comparison), its service events
     /// (CSV and Parquet) with a planted effect, a costing map and a spec
     /// measuring them, reproducible from the seed.
@@ -122,6 +119,10 @@ enum SynthCommand {
         /// The folder to write into (created if need be).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Which events files to write: both, parquet or csv (at a hundred
+        /// million events the CSV file is several gigabytes).
+        #[arg(long, value_enum, default_value_t = measure_cmd::EventFiles::Both)]
+        events: measure_cmd::EventFiles,
     },
 }
 
@@ -198,7 +199,6 @@ fn main() -> ExitCode {
         Command::Estate { command } => estate_cmd::run(command),
         Command::Ledger { command } => ledger_cmd::run(command),
         Command::Place { command } => serve_cmd::place(command),
-        #[cfg(feature = "measure")]
         Command::Measure { command } => measure_cmd::run(command),
         Command::Pool { command } => pool_cmd::run(command),
         Command::Synth {
@@ -212,10 +212,15 @@ fn main() -> ExitCode {
             out.as_deref(),
             oneplace_ledger::synth::synthesize(postings, seed).as_bytes(),
         ),
-        #[cfg(feature = "measure")]
         Command::Synth {
-            command: SynthCommand::Activity { people, seed, out },
-        } => measure_cmd::synth_activity(people, seed, &out),
+            command:
+                SynthCommand::Activity {
+                    people,
+                    seed,
+                    out,
+                    events,
+                },
+        } => measure_cmd::synth_activity(people, seed, &out, events),
         Command::Ucd { command } => match command {
             UcdCommand::Show {
                 code,

@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use oneplace_measure::{MeasureError, document, parse_spec, synth};
+use oneplace_measure::{Engine, MeasureError, Watch, document, parse_spec, synth};
 
 use crate::output::{check_binary_destination, json_bytes, render, write};
 use crate::{Failure, Format};
@@ -28,6 +28,15 @@ pub enum Command {
         /// problems.
         #[arg(long, value_name = "ID")]
         table: Option<String>,
+        /// Where the plan runs: `local` (DataFusion in this process) or
+        /// `ballista://HOST:PORT` (an Apache Ballista cluster's scheduler).
+        #[arg(long, value_name = "ENGINE", default_value = "local")]
+        engine: String,
+        /// With a Ballista engine: the folder, readable by every executor,
+        /// where the checked tables are staged as Parquet (default: a
+        /// temporary folder on this machine, removed afterwards).
+        #[arg(long, value_name = "DIR")]
+        stage: Option<PathBuf>,
     },
 }
 
@@ -38,12 +47,27 @@ pub fn run(command: Command) -> Result<(), Failure> {
             format,
             out,
             table,
-        } => run_measure(&spec, format, out.as_deref(), table.as_deref()),
+            engine,
+            stage,
+        } => {
+            let mut engine = Engine::parse(&engine).map_err(Failure::Usage)?;
+            match (&mut engine, stage) {
+                (Engine::Ballista { stage: s, .. }, Some(dir)) => *s = Some(dir),
+                (Engine::Local, Some(_)) => {
+                    return Err(Failure::Usage(
+                        "--stage is for a Ballista engine (--engine ballista://HOST:PORT)".into(),
+                    ));
+                }
+                _ => {}
+            }
+            run_measure(&spec, &engine, format, out.as_deref(), table.as_deref())
+        }
     }
 }
 
 fn run_measure(
     spec: &Path,
+    engine: &Engine,
     format: Format,
     out: Option<&Path>,
     table: Option<&str>,
@@ -53,7 +77,10 @@ fn run_measure(
         .map_err(|e| Failure::Message(format!("{}: {e}", spec.display())))?;
     let base = spec.parent().unwrap_or(Path::new(""));
     let s = parse_spec(&spec.display().to_string(), &text, base)?;
-    let m = oneplace_measure::run(&s).map_err(|e| match e {
+    let watch = BarWatch::default();
+    let m = oneplace_measure::run_watched(&s, engine, &watch);
+    watch.finish();
+    let m = m.map_err(|e| match e {
         MeasureError::Input(e) => Failure::Input(e),
         MeasureError::Engine(e) => Failure::Internal(e),
     })?;
@@ -65,10 +92,55 @@ fn run_measure(
     write(out, &bytes)
 }
 
-/// Writes a fictional cohort, its costing map, its events (CSV and
-/// Parquet) and a spec measuring them into `dir`. Each file is written to
-/// a temporary name and renamed, so none is left partial.
-pub fn synth_activity(people: usize, seed: u64, dir: &Path) -> Result<(), Failure> {
+/// A progress bar on reading the events, then a spinner on the plan; both
+/// hidden unless standard error is a terminal.
+#[derive(Default)]
+struct BarWatch {
+    bar: std::sync::Mutex<Option<indicatif::ProgressBar>>,
+}
+
+impl BarWatch {
+    fn finish(&self) {
+        if let Some(b) = self.bar.lock().expect("not poisoned").take() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl Watch for BarWatch {
+    fn reading(&self, total: u64, unit: &'static str) {
+        let bar = crate::progress::reading_bar(total, &format!("reading events ({unit})"));
+        *self.bar.lock().expect("not poisoned") = Some(bar);
+    }
+    fn read(&self, done: u64) {
+        if let Some(b) = &*self.bar.lock().expect("not poisoned") {
+            b.set_position(done);
+        }
+    }
+    fn step(&self, what: &'static str) {
+        self.finish();
+        let spinner = crate::progress::spinner(what);
+        *self.bar.lock().expect("not poisoned") = Some(spinner);
+    }
+}
+
+/// Which synthetic events files to write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EventFiles {
+    Both,
+    Parquet,
+    Csv,
+}
+
+/// Writes a fictional cohort, its costing map, its events (CSV, Parquet or
+/// both) and a spec measuring them into `dir`. Each file is written to a
+/// temporary name and renamed, so none is left partial.
+pub fn synth_activity(
+    people: usize,
+    seed: u64,
+    dir: &Path,
+    files: EventFiles,
+) -> Result<(), Failure> {
     if people == 0 {
         return Err(Failure::Usage("--people must be at least 1".into()));
     }
@@ -78,9 +150,15 @@ pub fn synth_activity(people: usize, seed: u64, dir: &Path) -> Result<(), Failur
         |path: &Path, e: std::io::Error| Failure::Message(format!("{}: {e}", path.display()));
     let tmp = |name: &str| dir.join(format!(".{name}.partial"));
     let (csv_tmp, pq_tmp) = (tmp("events.csv"), tmp("events.parquet"));
+    let want_csv = files != EventFiles::Parquet;
+    let want_pq = files != EventFiles::Csv;
     let written = (|| {
-        let csv = File::create(&csv_tmp).map_err(|e| fail(&csv_tmp, e))?;
-        let pq = File::create(&pq_tmp).map_err(|e| fail(&pq_tmp, e))?;
+        let csv = want_csv
+            .then(|| File::create(&csv_tmp).map_err(|e| fail(&csv_tmp, e)))
+            .transpose()?;
+        let pq = want_pq
+            .then(|| File::create(&pq_tmp).map_err(|e| fail(&pq_tmp, e)))
+            .transpose()?;
         synth::write_events(people, seed, csv, pq).map_err(|e| fail(dir, e))
     })();
     let events = match written {
@@ -91,7 +169,13 @@ pub fn synth_activity(people: usize, seed: u64, dir: &Path) -> Result<(), Failur
             return Err(e);
         }
     };
-    for (from, to) in [(&csv_tmp, "events.csv"), (&pq_tmp, "events.parquet")] {
+    for (from, to, wanted) in [
+        (&csv_tmp, "events.csv", want_csv),
+        (&pq_tmp, "events.parquet", want_pq),
+    ] {
+        if !wanted {
+            continue;
+        }
         let to = dir.join(to);
         std::fs::rename(from, &to).map_err(|e| fail(&to, e))?;
     }
@@ -105,7 +189,11 @@ pub fn synth_activity(people: usize, seed: u64, dir: &Path) -> Result<(), Failur
     )?;
     write(
         Some(dir.join("measure.toml").as_path()),
-        synth::spec_toml("events.parquet", seed).as_bytes(),
+        synth::spec_toml(
+            if want_pq { "events.parquet" } else { "events.csv" },
+            seed,
+        )
+        .as_bytes(),
     )?;
     eprintln!(
         "wrote {people} people and {events} events to {} (measure them: oneplace measure run {})",

@@ -1,8 +1,7 @@
 //! `oneplace measure` and `oneplace synth activity` as a user runs them:
 //! golden reports on the Northshire example, JSON a deal can cite, bad
-//! input refused with its place, exit codes, files written whole.
-
-#![cfg(feature = "measure")]
+//! input refused with its place, exit codes, files written whole; the same
+//! measurement on an Apache Ballista cluster started on localhost.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -171,4 +170,123 @@ fn synthetic_activity_is_written_and_measured() {
     ]);
     let v: serde_json::Value = serde_json::from_str(&m).unwrap();
     assert_eq!(v["cohort"]["treatment"], 150);
+}
+
+/// Numbers equal to within a millionth (a sum may be added up in a
+/// different order on a cluster), everything else exactly.
+fn same(a: &serde_json::Value, b: &serde_json::Value, at: &str) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            assert!((x - y).abs() <= 1e-6 * x.abs().max(1.0), "{at}: {x} != {y}");
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{at}: lengths differ");
+            for (i, (x, y)) in x.iter().zip(y).enumerate() {
+                same(x, y, &format!("{at}[{i}]"));
+            }
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            assert_eq!(
+                x.keys().collect::<Vec<_>>(),
+                y.keys().collect::<Vec<_>>(),
+                "{at}: keys differ"
+            );
+            for (k, v) in x {
+                same(v, &y[k], &format!("{at}.{k}"));
+            }
+        }
+        _ => assert_eq!(a, b, "{at}"),
+    }
+}
+
+#[test]
+fn a_ballista_cluster_on_localhost_gives_the_embedded_engines_result() {
+    use ballista_core::serde::BallistaCodec;
+    use ballista_core::serde::protobuf::scheduler_grpc_client::SchedulerGrpcClient;
+
+    // A scheduler and an executor, on localhost ports of their choosing,
+    // served by this runtime while the binary runs as a client.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let port = runtime.block_on(async {
+        let addr = ballista_scheduler::standalone::new_standalone_scheduler()
+            .await
+            .expect("the scheduler starts");
+        let url = format!("http://localhost:{}", addr.port());
+        let mut tries = 0;
+        let client = loop {
+            match SchedulerGrpcClient::connect(url.clone()).await {
+                Ok(c) => break c,
+                Err(e) => {
+                    tries += 1;
+                    assert!(tries < 100, "the scheduler does not answer: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            }
+        };
+        ballista_executor::new_standalone_executor(client, 2, BallistaCodec::default())
+            .await
+            .expect("the executor starts");
+        addr.port()
+    });
+
+    let local = ok(&["measure", "run", SPEC, "--format", "json"]);
+    let engine = format!("ballista://localhost:{port}");
+    let cluster = ok(&[
+        "measure", "run", SPEC, "--format", "json", "--engine", &engine,
+    ]);
+    let (local, cluster): (serde_json::Value, serde_json::Value) = (
+        serde_json::from_str(&local).unwrap(),
+        serde_json::from_str(&cluster).unwrap(),
+    );
+    same(&local, &cluster, "measurement");
+    // The figures are real ones, not two empty results alike.
+    assert!(local["events_counted"].as_u64().unwrap() > 0);
+
+    // A shared staging folder is used, and left to its owner.
+    let stage = tempfile::tempdir().unwrap();
+    let staged = ok(&[
+        "measure",
+        "run",
+        SPEC,
+        "--format",
+        "json",
+        "--engine",
+        &engine,
+        "--stage",
+        stage.path().to_str().unwrap(),
+    ]);
+    same(
+        &local,
+        &serde_json::from_str(&staged).unwrap(),
+        "staged measurement",
+    );
+    assert!(stage.path().join("events").is_dir());
+
+    // No scheduler there: a clear engine failure, not a panic.
+    let o = oneplace(&[
+        "measure",
+        "run",
+        SPEC,
+        "--engine",
+        "ballista://127.0.0.1:1",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Ballista"), "{}", stderr(&o));
+    drop(runtime);
+}
+
+#[test]
+fn engine_and_stage_are_checked() {
+    let o = oneplace(&["measure", "run", SPEC, "--engine", "spark://x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("ballista://HOST:PORT"), "{}", stderr(&o));
+    let o = oneplace(&["measure", "run", SPEC, "--stage", "/tmp"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("Ballista"), "{}", stderr(&o));
 }

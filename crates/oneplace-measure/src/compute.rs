@@ -3,7 +3,14 @@
 //! cost per person, agency and window, and outcome quantities per person,
 //! outcome and window. The context is the caller's, so the same plan runs
 //! on an embedded engine or a cluster's.
+//!
+//! An embedded engine reads the tables from memory. A cluster's executors
+//! cannot see this process's memory, so for a cluster the tables are
+//! staged as Parquet files in a folder the executors can read (on one
+//! machine, any folder; across machines, a shared file system) and the
+//! same SQL runs over them.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
@@ -11,10 +18,11 @@ use datafusion::arrow::array::{
     UInt32Array, UInt32Builder,
 };
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::datasource::MemTable;
 use datafusion::error::DataFusionError;
-use datafusion::prelude::SessionContext;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::prelude::{ParquetReadOptions, SessionContext};
 
 use crate::inputs::{Inputs, events_schema};
 use crate::spec::Spec;
@@ -77,15 +85,69 @@ fn batch(fields: Vec<Field>, columns: Vec<ArrayRef>) -> Result<RecordBatch, Data
     )?)
 }
 
-fn register(ctx: &SessionContext, name: &str, b: RecordBatch) -> Result<(), DataFusionError> {
-    let table = MemTable::try_new(b.schema(), vec![vec![b]])?;
-    ctx.register_table(name, Arc::new(table))?;
+/// Where the plan's input tables are put for the engine to read.
+#[derive(Clone, Copy, Debug)]
+pub enum Tables<'a> {
+    /// In this process's memory (an embedded engine).
+    Memory,
+    /// As Parquet files under this folder (a cluster's executors).
+    Staged(&'a Path),
+}
+
+/// Registers `partitions` of `schema` as table `name`.
+async fn register(
+    ctx: &SessionContext,
+    tables: Tables<'_>,
+    name: &str,
+    schema: SchemaRef,
+    partitions: Vec<Vec<RecordBatch>>,
+) -> Result<(), DataFusionError> {
+    match tables {
+        Tables::Memory => {
+            ctx.register_table(name, Arc::new(MemTable::try_new(schema, partitions)?))?;
+        }
+        Tables::Staged(stage) => {
+            let dir = stage.join(name);
+            std::fs::create_dir_all(&dir)?;
+            for (i, part) in partitions.iter().enumerate() {
+                // One file per partition (an empty one too, so that every
+                // table has a file to take its schema from).
+                if part.is_empty() && i > 0 {
+                    continue;
+                }
+                let file = std::fs::File::create(dir.join(format!("part-{i}.parquet")))?;
+                let mut writer = ArrowWriter::try_new(file, schema.clone(), None)?;
+                for b in part {
+                    writer.write(b)?;
+                }
+                writer.close()?;
+            }
+            let location: PathBuf = dir;
+            ctx.register_parquet(
+                name,
+                location.to_string_lossy().as_ref(),
+                ParquetReadOptions::default(),
+            )
+            .await?;
+        }
+    }
     Ok(())
 }
 
-/// Registers the inputs as tables in `ctx` and runs the plan.
+async fn register_one(
+    ctx: &SessionContext,
+    tables: Tables<'_>,
+    name: &str,
+    b: RecordBatch,
+) -> Result<(), DataFusionError> {
+    register(ctx, tables, name, b.schema(), vec![vec![b]]).await
+}
+
+/// Registers the inputs as tables in `ctx`, where `tables` says, and runs
+/// the plan.
 pub async fn person_table(
     ctx: &SessionContext,
+    tables: Tables<'_>,
     spec: &Spec,
     inputs: &Inputs,
 ) -> Result<PersonTable, DataFusionError> {
@@ -119,7 +181,7 @@ pub async fn person_table(
                 .collect::<Result<Vec<_>, _>>()
         })
         .collect::<Result<_, _>>()?;
-    ctx.register_table("events", Arc::new(MemTable::try_new(renamed, partitions)?))?;
+    register(ctx, tables, "events", renamed, partitions).await?;
 
     let mut person = UInt32Builder::new();
     let (mut from, mut start, mut to) = (
@@ -133,8 +195,9 @@ pub async fn person_table(
         start.append_value(m.start_day);
         to.append_value(m.after_to);
     }
-    register(
+    register_one(
         ctx,
+        tables,
         "cohort",
         batch(
             vec![
@@ -150,7 +213,8 @@ pub async fn person_table(
                 Arc::new(to.finish()),
             ],
         )?,
-    )?;
+    )
+    .await?;
 
     let (mut etype, mut unit, mut agency) = (
         UInt32Builder::new(),
@@ -167,8 +231,9 @@ pub async fn person_table(
             .expect("costing agencies are numbered");
         agency.append_value(a as u32);
     }
-    register(
+    register_one(
         ctx,
+        tables,
         "costing",
         batch(
             vec![
@@ -182,7 +247,8 @@ pub async fn person_table(
                 Arc::new(agency.finish()),
             ],
         )?,
-    )?;
+    )
+    .await?;
 
     let (mut outcome, mut otype) = (UInt32Builder::new(), UInt32Builder::new());
     for (i, o) in spec.outcomes.iter().enumerate() {
@@ -193,8 +259,9 @@ pub async fn person_table(
             }
         }
     }
-    register(
+    register_one(
         ctx,
+        tables,
         "outcome_types",
         batch(
             vec![
@@ -203,7 +270,8 @@ pub async fn person_table(
             ],
             vec![Arc::new(outcome.finish()), Arc::new(otype.finish())],
         )?,
-    )?;
+    )
+    .await?;
 
     let members = inputs.members.len();
     let agencies = inputs.agencies.len();

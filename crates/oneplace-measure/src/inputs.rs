@@ -5,6 +5,8 @@
 //! out of the figures and reported as [`Problem`]s.
 
 use std::collections::{BTreeMap, HashMap};
+
+use rustc_hash::FxHashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -68,6 +70,9 @@ pub struct Member {
     pub start_day: i32,
     pub after_to: i32,
     pub row: u64,
+    /// The values of the spec's matching attributes, in its order (empty
+    /// without matching).
+    pub attributes: Vec<String>,
 }
 
 /// Everything read, checked and ready for the plan.
@@ -469,6 +474,7 @@ struct CohortRow {
     treated: bool,
     start: Date,
     row: u64,
+    attributes: Vec<String>,
 }
 
 /// Reads the cohort (CSV: `id`, `group` treatment or comparison, `start`;
@@ -507,6 +513,22 @@ pub fn read_cohort(
             return Err(InputError { diagnostics: diags });
         }
     };
+    // The matching attributes' columns.
+    let mut c_attributes = Vec::new();
+    if let Some(m) = &spec.matching {
+        for a in &m.attributes {
+            match cols.get(&a.name) {
+                Some(&c) => c_attributes.push(c),
+                None => {
+                    return Err(InputError::one(missing_column(
+                        path,
+                        &a.name,
+                        "a column for each attribute the spec matches on",
+                    )));
+                }
+            }
+        }
+    }
     let mut rows: Vec<CohortRow> = Vec::new();
     for (i, rec) in reader.records().enumerate() {
         let row = i as u64 + 2;
@@ -545,12 +567,33 @@ pub fn read_cohort(
                 "an ISO date such as 2024-06-01",
             );
         }
+        let attributes: Vec<String> = c_attributes.iter().map(|&c| get(c).to_string()).collect();
+        if let Some(m) = &spec.matching {
+            for (a, v) in m.attributes.iter().zip(&attributes) {
+                if v.is_empty() {
+                    d.error(
+                        row,
+                        &a.name,
+                        format!("the {} is empty", a.name),
+                        "a value to match on",
+                    );
+                } else if a.cut_points.is_some() && number(v).is_none() {
+                    d.error(
+                        row,
+                        &a.name,
+                        format!("{} '{v}' is not a number", a.name),
+                        "a number, to be banded at the spec's cut points",
+                    );
+                }
+            }
+        }
         if let (Some(treated), Some(start)) = (treated, start) {
             rows.push(CohortRow {
                 id: id.to_string(),
                 treated,
                 start,
                 row,
+                attributes,
             });
         }
     }
@@ -615,6 +658,7 @@ pub fn read_cohort(
             start_day: day_number(r.start),
             after_to,
             row: r.row,
+            attributes: r.attributes.clone(),
         });
     }
     d.finish(&mut all);
@@ -644,8 +688,8 @@ struct EventSink<'a> {
     vocabulary: &'a AgencyVocabulary,
     file: Arc<str>,
     d: Diags,
-    people: HashMap<String, Option<u32>>,
-    types: HashMap<String, u32>,
+    people: FxHashMap<String, Option<u32>>,
+    types: FxHashMap<String, u32>,
     event_types: Vec<String>,
     priced: usize,
     agencies: Vec<String>,
@@ -759,28 +803,33 @@ impl<'a> EventSink<'a> {
             return;
         }
         let date = date.expect("checked");
-        let file = self.file.clone();
         let person = match self.people.get(id) {
             None => {
-                self.not_in_cohort.add(|| format!("{file}: row {row}"));
+                self.not_in_cohort.add(|| format!("{}: row {row}", self.file));
                 return;
             }
             Some(None) => {
-                self.excluded_person.add(|| format!("{file}: row {row}"));
+                self.excluded_person.add(|| format!("{}: row {row}", self.file));
                 return;
             }
             Some(Some(p)) => *p,
         };
         let day = day_number(date);
         if day < self.data_from || day > self.data_to {
-            self.outside.add(|| format!("{file}: row {row} ({date})"));
+            self.outside.add(|| format!("{}: row {row} ({date})", self.file));
             return;
         }
-        let next = self.event_types.len() as u32;
-        let etype = *self.types.entry(event_type.to_string()).or_insert(next);
-        if etype == next {
-            self.event_types.push(event_type.to_string());
-        }
+        // Looked up before inserting: most rows are of a known type, and
+        // an owned key for each would allocate per row.
+        let etype = match self.types.get(event_type) {
+            Some(&t) => t,
+            None => {
+                let next = self.event_types.len() as u32;
+                self.types.insert(event_type.to_string(), next);
+                self.event_types.push(event_type.to_string());
+                next
+            }
+        };
         let agency_no = agency.map(|a| self.agency_number(&a));
         if etype as usize >= self.priced && (cost.is_none() || agency_no.is_none()) {
             let message = format!(
@@ -789,7 +838,7 @@ impl<'a> EventSink<'a> {
             self.unknown
                 .entry(event_type.to_string())
                 .or_insert_with(|| Gather::new("unknown_event_type", false, message))
-                .add(|| format!("{file}: row {row}"));
+                .add(|| format!("{}: row {row}", self.file));
             return;
         }
         self.person.append_value(person);
@@ -831,8 +880,30 @@ impl<'a> EventSink<'a> {
     }
 }
 
+/// Told how reading goes, for a progress bar. Every method has a default
+/// that does nothing.
+pub trait Watch: Sync {
+    /// Reading the events begins: `total` of them in `unit`s (`events` for
+    /// Parquet, whose footer counts them; `bytes` for CSV).
+    fn reading(&self, _total: u64, _unit: &'static str) {}
+    /// So much has been read, in the unit given to [`Watch::reading`].
+    fn read(&self, _done: u64) {}
+    /// A later step has begun (the plan, the bootstrap).
+    fn step(&self, _what: &'static str) {}
+}
+
+/// A watcher that is told nothing.
+pub struct Quiet;
+
+impl Watch for Quiet {}
+
 /// Reads and checks everything the spec names.
 pub fn load(spec: &Spec) -> Result<Inputs, InputError> {
+    load_watched(spec, &Quiet)
+}
+
+/// [`load`], telling `watch` how reading the events goes.
+pub fn load_watched(spec: &Spec, watch: &dyn Watch) -> Result<Inputs, InputError> {
     let vocabulary = AgencyVocabulary::seeded();
     let costing = read_costing(&spec.costing, &read_text(&spec.costing)?, spec, &vocabulary);
     let cohort = read_text(&spec.cohort).and_then(|t| read_cohort(&spec.cohort, &t, spec));
@@ -863,7 +934,7 @@ pub fn load(spec: &Spec) -> Result<Inputs, InputError> {
         }
     }
     InputError::check(diags)?;
-    let mut people: HashMap<String, Option<u32>> = HashMap::new();
+    let mut people: FxHashMap<String, Option<u32>> = FxHashMap::default();
     for (i, m) in members.iter().enumerate() {
         people.insert(m.id.clone(), Some(i as u32));
     }
@@ -936,8 +1007,8 @@ pub fn load(spec: &Spec) -> Result<Inputs, InputError> {
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
     match ext.as_str() {
-        "parquet" | "pq" => read_events_parquet(&mut sink)?,
-        _ => read_events_csv(&mut sink)?,
+        "parquet" | "pq" => read_events_parquet(&mut sink, watch)?,
+        _ => read_events_csv(&mut sink, watch)?,
     }
     sink.flush();
     let EventSink {
@@ -976,7 +1047,7 @@ pub fn load(spec: &Spec) -> Result<Inputs, InputError> {
     })
 }
 
-fn read_events_csv(sink: &mut EventSink) -> Result<(), InputError> {
+fn read_events_csv(sink: &mut EventSink, watch: &dyn Watch) -> Result<(), InputError> {
     let path = sink.spec.events.clone();
     let file = std::fs::File::open(&path).map_err(|e| {
         InputError::one(Diagnostic::new(
@@ -986,6 +1057,7 @@ fn read_events_csv(sink: &mut EventSink) -> Result<(), InputError> {
             format!("cannot read it: {e}"),
         ))
     })?;
+    watch.reading(file.metadata().map(|m| m.len()).unwrap_or(0), "bytes");
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
@@ -1030,6 +1102,9 @@ fn read_events_csv(sink: &mut EventSink) -> Result<(), InputError> {
             }
         }
         row += 1;
+        if row % BATCH as u64 == 0 {
+            watch.read(reader.position().byte());
+        }
         let get = |c: usize| rec.get(c).unwrap_or("");
         let opt = |c: Option<usize>| c.map(get).map(str::trim).filter(|s| !s.is_empty());
         let date_text = get(c_date).trim();
@@ -1043,10 +1118,11 @@ fn read_events_csv(sink: &mut EventSink) -> Result<(), InputError> {
         };
         sink.push(row, e);
     }
+    watch.read(reader.position().byte());
     Ok(())
 }
 
-fn read_events_parquet(sink: &mut EventSink) -> Result<(), InputError> {
+fn read_events_parquet(sink: &mut EventSink, watch: &dyn Watch) -> Result<(), InputError> {
     use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let path = sink.spec.events.clone();
     let whole = |m: String| {
@@ -1077,6 +1153,7 @@ fn read_events_parquet(sink: &mut EventSink) -> Result<(), InputError> {
         }
     };
     let (c_q, c_cost, c_agency) = (find("quantity"), find("cost"), find("agency"));
+    watch.reading(builder.metadata().file_metadata().num_rows().max(0) as u64, "events");
     let reader = builder
         .with_batch_size(BATCH)
         .build()
@@ -1151,6 +1228,7 @@ fn read_events_parquet(sink: &mut EventSink) -> Result<(), InputError> {
             };
             sink.push(row, e);
         }
+        watch.read(row - 1);
     }
     Ok(())
 }

@@ -17,9 +17,12 @@ pub mod compute;
 pub mod days;
 pub mod exante;
 pub mod inputs;
+pub mod matching;
 pub mod spec;
 pub mod stats;
 pub mod synth;
+
+use std::path::PathBuf;
 
 use datafusion::error::DataFusionError;
 use datafusion::prelude::SessionContext;
@@ -28,7 +31,7 @@ use oneplace_refdata::{DatasetVersion, ReferenceData};
 use oneplace_report::{Cell, Document, Section, Table};
 use serde::{Serialize, Serializer};
 
-pub use inputs::{Costing, Problem};
+pub use inputs::{Costing, Problem, Quiet, Watch};
 pub use spec::{Bootstrap, Outcome, Spec, parse_spec};
 pub use stats::Estimate;
 
@@ -206,21 +209,83 @@ pub struct Measurement {
     /// spec names one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ex_ante: Option<exante::ExAnte>,
+    /// How the comparison group was matched, when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matching: Option<matching::MatchingUsed>,
     pub reference_data: Vec<DatasetVersion>,
+}
+
+/// The engine a measurement runs on.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Engine {
+    /// DataFusion embedded in this process.
+    Local,
+    /// An Apache Ballista cluster, by its scheduler's `host:port`. The
+    /// tables are staged as Parquet under `stage` (a shared folder the
+    /// executors can read), or under a temporary folder on this machine.
+    Ballista {
+        scheduler: String,
+        stage: Option<PathBuf>,
+    },
+}
+
+/// Ballista's default scheduler port.
+pub const BALLISTA_DEFAULT_PORT: u16 = 50050;
+
+impl Engine {
+    /// `local`, or `ballista://HOST[:PORT]`.
+    pub fn parse(text: &str) -> Result<Engine, String> {
+        if text == "local" {
+            return Ok(Engine::Local);
+        }
+        let Some(rest) = text.strip_prefix("ballista://") else {
+            return Err(format!(
+                "unknown engine `{text}`: expected `local` or `ballista://HOST:PORT`"
+            ));
+        };
+        let rest = rest.trim_end_matches('/');
+        let (host, port) = match rest.rsplit_once(':') {
+            Some((h, p)) => (
+                h,
+                p.parse::<u16>()
+                    .map_err(|_| format!("`{p}` in `{text}` is not a port number"))?,
+            ),
+            None => (rest, BALLISTA_DEFAULT_PORT),
+        };
+        if host.is_empty() || host.contains('/') {
+            return Err(format!("`{text}` names no scheduler host"));
+        }
+        Ok(Engine::Ballista {
+            scheduler: format!("{host}:{port}"),
+            stage: None,
+        })
+    }
 }
 
 /// Reads the inputs the spec names and measures on an embedded DataFusion
 /// engine.
 pub fn run(spec: &Spec) -> Result<Measurement, MeasureError> {
-    let inputs = inputs::load(spec)?;
+    run_on(spec, &Engine::Local)
+}
+
+/// Reads the inputs the spec names and measures on `engine`.
+pub fn run_on(spec: &Spec, engine: &Engine) -> Result<Measurement, MeasureError> {
+    run_watched(spec, engine, &Quiet)
+}
+
+/// [`run_on`], telling `watch` how it goes.
+pub fn run_watched(
+    spec: &Spec,
+    engine: &Engine,
+    watch: &dyn Watch,
+) -> Result<Measurement, MeasureError> {
+    let inputs = inputs::load_watched(spec, watch)?;
+    watch.step("costing and aggregating");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| MeasureError::Engine(e.to_string()))?;
-    let mut m = runtime.block_on(async {
-        let ctx = SessionContext::new();
-        measure(&ctx, spec, inputs).await
-    })?;
+    let mut m = runtime.block_on(measure_on(engine, spec, inputs))?;
     if let Some(path) = &spec.appraisal {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| {
@@ -237,32 +302,94 @@ pub fn run(spec: &Spec) -> Result<Measurement, MeasureError> {
     Ok(m)
 }
 
-/// Measures on `ctx`, whichever engine it belongs to.
-pub async fn measure(
-    ctx: &SessionContext,
+/// Measures checked `inputs` on `engine`.
+pub async fn measure_on(
+    engine: &Engine,
     spec: &Spec,
     inputs: inputs::Inputs,
 ) -> Result<Measurement, MeasureError> {
-    let table = compute::person_table(ctx, spec, &inputs).await?;
+    match engine {
+        Engine::Local => measure(&SessionContext::new(), compute::Tables::Memory, spec, inputs).await,
+        Engine::Ballista { scheduler, stage } => {
+            use ballista::prelude::SessionContextExt;
+            let ctx = SessionContext::remote(&format!("df://{scheduler}"))
+                .await
+                .map_err(|e| {
+                    MeasureError::Engine(format!(
+                        "cannot reach the Ballista scheduler at {scheduler}: {e}"
+                    ))
+                })?;
+            let (folder, temporary) = match stage {
+                Some(dir) => (dir.clone(), false),
+                None => (staging_folder(), true),
+            };
+            let result = measure(&ctx, compute::Tables::Staged(&folder), spec, inputs).await;
+            if temporary {
+                let _ = std::fs::remove_dir_all(&folder);
+            }
+            result.map_err(|e| match e {
+                MeasureError::Engine(m) => MeasureError::Engine(format!(
+                    "on the Ballista cluster at {scheduler}: {m}"
+                )),
+                other => other,
+            })
+        }
+    }
+}
+
+/// A new folder for staged tables, unique to this run.
+fn staging_folder() -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    std::env::temp_dir().join(format!("oneplace-stage-{}-{nanos}", std::process::id()))
+}
+
+/// Measures on `ctx`, whichever engine it belongs to, with its tables
+/// put where `tables` says.
+pub async fn measure(
+    ctx: &SessionContext,
+    tables: compute::Tables<'_>,
+    spec: &Spec,
+    inputs: inputs::Inputs,
+) -> Result<Measurement, MeasureError> {
+    let table = compute::person_table(ctx, tables, spec, &inputs).await?;
     Ok(summarise(spec, inputs, &table))
 }
 
 /// The statistics and the result from the per-person table.
 pub fn summarise(spec: &Spec, inputs: inputs::Inputs, table: &compute::PersonTable) -> Measurement {
     let members = &inputs.members;
+    // With matching, members in strata that cannot be compared are left
+    // out and the comparison group is weighted; without, all count once.
+    let matched = spec
+        .matching
+        .as_ref()
+        .map(|m| matching::coarsened_exact(members, m));
+    let weight = |i: usize| matched.as_ref().map_or(1.0, |m| m.weights[i]);
+    let comparison_weights = matched.as_ref().map(|_| {
+        members
+            .iter()
+            .enumerate()
+            .filter(|(i, m)| !m.treated && weight(*i) > 0.0)
+            .map(|(i, _)| weight(i))
+            .collect::<Vec<f64>>()
+    });
     let split = |value: &dyn Fn(usize, usize) -> f64| stats::Series {
         treatment: members
             .iter()
             .enumerate()
-            .filter(|(_, m)| m.treated)
+            .filter(|(i, m)| m.treated && weight(*i) > 0.0)
             .map(|(i, _)| (value(i, 0), value(i, 1)))
             .collect(),
         comparison: members
             .iter()
             .enumerate()
-            .filter(|(_, m)| !m.treated)
+            .filter(|(i, m)| !m.treated && weight(*i) > 0.0)
             .map(|(i, _)| (value(i, 0), value(i, 1)))
             .collect(),
+        comparison_weights: comparison_weights.clone(),
     };
     let a = inputs.agencies.len();
     let mut series: Vec<stats::Series> = (0..a)
@@ -275,6 +402,10 @@ pub fn summarise(spec: &Spec, inputs: inputs::Inputs, table: &compute::PersonTab
     let estimates = stats::estimate(&series, &spec.bootstrap);
     let nt = members.iter().filter(|m| m.treated).count();
     let nc = members.len() - nt;
+    // Savings are over the treated members compared.
+    let compared = matched
+        .as_ref()
+        .map_or(nt, |m| m.summary.matched_treatment);
     let per_person_of = |agency: &str, e: &Estimate| PerPerson {
         agency: agency.to_string(),
         treatment_before: e.treatment_before,
@@ -286,7 +417,7 @@ pub fn summarise(spec: &Spec, inputs: inputs::Inputs, table: &compute::PersonTab
         net_low: e.low,
         net_high: e.high,
     };
-    let n = nt as f64;
+    let n = compared as f64;
     let saving_of = |agency: &str, e: &Estimate| Saving {
         agency: agency.to_string(),
         gross: -e.gross_change * n,
@@ -345,6 +476,28 @@ pub fn summarise(spec: &Spec, inputs: inputs::Inputs, table: &compute::PersonTab
                 .collect(),
         });
     }
+    if let Some(m) = &matched {
+        let cohort_file = spec.cohort.display().to_string();
+        let left_out: Vec<&inputs::Member> = members
+            .iter()
+            .zip(&m.weights)
+            .filter(|(_, w)| **w == 0.0)
+            .map(|(p, _)| p)
+            .collect();
+        if !left_out.is_empty() {
+            problems.push(Problem {
+                kind: "unmatched".into(),
+                counted: false,
+                message: "cohort members in strata with no treated or no comparison member: left out of the comparison".into(),
+                rows: left_out.len() as u64,
+                locations: left_out
+                    .iter()
+                    .take(5)
+                    .map(|p| format!("{cohort_file}: row {} (id {})", p.row, p.id))
+                    .collect(),
+            });
+        }
+    }
     let data = ReferenceData::embedded();
     let mut reference_data: Vec<DatasetVersion> = ["gdp-deflators"]
         .iter()
@@ -353,7 +506,9 @@ pub fn summarise(spec: &Spec, inputs: inputs::Inputs, table: &compute::PersonTab
     if inputs.uses_ucd {
         reference_data.extend(data.version_of("unit-cost-database"));
     }
-    let method = if nc > 0 {
+    let method = if matched.is_some() && nc > 0 {
+        "difference-in-differences against a comparison group weighted by coarsened exact matching; gross change is the matched treatment group's before-and-after change alone, and is not impact"
+    } else if nc > 0 {
         "difference-in-differences against a comparison group; gross change is the treatment group's before-and-after change alone, and is not impact"
     } else {
         "before-and-after change in the treatment group only (gross): there is no comparison group, so no net impact"
@@ -392,6 +547,7 @@ pub fn summarise(spec: &Spec, inputs: inputs::Inputs, table: &compute::PersonTab
         costing: inputs.costing,
         problems,
         ex_ante: None,
+        matching: matched.map(|m| m.summary),
         reference_data,
     }
 }
@@ -435,6 +591,23 @@ pub fn document(m: &Measurement) -> Document {
         "Comparison group",
         Cell::Integer(m.cohort.comparison as i64),
     );
+    if let Some(x) = &m.matching {
+        kv(
+            &mut summary,
+            "Matching",
+            Cell::Text(format!(
+                "{} on {}: {} of {} strata matched; {} treated and {} comparison members compared, {} and {} left out",
+                x.method,
+                x.attributes.join(", "),
+                x.matched_strata,
+                x.strata,
+                x.matched_treatment,
+                x.matched_comparison,
+                x.unmatched_treatment,
+                x.unmatched_comparison
+            )),
+        );
+    }
     kv(
         &mut summary,
         "Members with no events (counted at zero)",

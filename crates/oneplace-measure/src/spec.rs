@@ -34,6 +34,29 @@ pub struct Spec {
     /// An appraisal model whose expected fiscal benefits are set beside the
     /// realised savings.
     pub appraisal: Option<PathBuf>,
+    /// Coarsened exact matching of the comparison group to the treatment
+    /// group, when asked for.
+    pub matching: Option<Matching>,
+}
+
+/// Coarsened exact matching: members are put in strata by the coarsened
+/// values of these attributes (cohort file columns); strata without both
+/// a treated and a comparison member are left out (and reported), and the
+/// comparison members are weighted so that each stratum counts as often
+/// as it does among the treated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Matching {
+    pub attributes: Vec<MatchAttribute>,
+}
+
+/// One attribute matched on: exactly (categories), or numerically,
+/// coarsened into bands at the cut points.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MatchAttribute {
+    pub name: String,
+    /// Ascending; a value `v` falls in band `i` where `i` cut points are
+    /// at or below `v`. None: matched exactly as text.
+    pub cut_points: Option<Vec<f64>>,
 }
 
 /// How the confidence intervals are drawn.
@@ -83,6 +106,20 @@ struct RawSpec {
     #[serde(default)]
     outcome: Vec<RawOutcome>,
     appraisal: Option<RawAppraisal>,
+    matching: Option<RawMatching>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMatching {
+    attributes: S<Vec<RawMatchAttribute>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMatchAttribute {
+    name: S<String>,
+    cut_points: Option<S<Vec<S<Value>>>>,
 }
 
 #[derive(Deserialize)]
@@ -251,6 +288,7 @@ pub fn parse_spec(file: &str, text: &str, base: &Path) -> Result<Spec, InputErro
             events,
         });
     }
+    let matching = raw.matching.as_ref().map(|m| matching(&mut c, m));
     c.finish()?;
     let none = "checked above";
     Ok(Spec {
@@ -269,7 +307,59 @@ pub fn parse_spec(file: &str, text: &str, base: &Path) -> Result<Spec, InputErro
         bootstrap,
         outcomes,
         appraisal: appraisal.map(|a| a.expect(none)),
+        matching,
     })
+}
+
+fn matching(c: &mut Checker, raw: &RawMatching) -> Matching {
+    if raw.attributes.get_ref().is_empty() {
+        c.error_expected(
+            raw.attributes.span(),
+            "matching names no attributes",
+            "a list such as [{ name = \"area\" }, { name = \"age\", cut_points = [18, 65] }]",
+        );
+    }
+    let mut attributes: Vec<MatchAttribute> = Vec::new();
+    for a in raw.attributes.get_ref() {
+        let Some(name) = c.text(&a.name, "the attribute's name") else {
+            continue;
+        };
+        if ["id", "group", "start"].contains(&name.as_str()) {
+            c.error_expected(
+                a.name.span(),
+                format!("'{name}' is a cohort column, not an attribute"),
+                "another column of the cohort file",
+            );
+            continue;
+        }
+        if attributes.iter().any(|x| x.name == name) {
+            c.error(a.name.span(), format!("attribute '{name}' is given twice"));
+            continue;
+        }
+        let cut_points = a.cut_points.as_ref().map(|cuts| {
+            let values: Vec<f64> = cuts
+                .get_ref()
+                .iter()
+                .filter_map(|v| c.number(v, "a cut point"))
+                .collect();
+            if values.is_empty() {
+                c.error_expected(
+                    cuts.span(),
+                    format!("attribute '{name}' has no cut points"),
+                    "ascending numbers such as [18, 65], or no cut_points to match exactly",
+                );
+            } else if values.windows(2).any(|w| w[1] <= w[0]) {
+                c.error_expected(
+                    cuts.span(),
+                    format!("the cut points of '{name}' are not ascending"),
+                    "ascending numbers such as [18, 65]",
+                );
+            }
+            values
+        });
+        attributes.push(MatchAttribute { name, cut_points });
+    }
+    Matching { attributes }
 }
 
 fn date(c: &mut Checker, s: &S<String>, what: &str) -> Option<Date> {

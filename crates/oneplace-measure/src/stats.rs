@@ -12,6 +12,8 @@ pub struct Series {
     /// `(before, after)` per treatment group member.
     pub treatment: Vec<(f64, f64)>,
     pub comparison: Vec<(f64, f64)>,
+    /// Per comparison member, its weight (from matching); none: all 1.
+    pub comparison_weights: Option<Vec<f64>>,
 }
 
 /// Means, gross change and net impact of one measure (a cost by agency,
@@ -32,6 +34,21 @@ pub struct Estimate {
     pub high: Option<f64>,
 }
 
+/// The weighted mean, Σwx ÷ Σw (none for no people).
+fn weighted_mean(xs: impl Iterator<Item = f64>, weights: Option<&[f64]>) -> Option<f64> {
+    match weights {
+        None => mean(xs),
+        Some(w) => {
+            let (mut s, mut n) = (0.0, 0.0);
+            for (x, w) in xs.zip(w) {
+                s += w * x;
+                n += w;
+            }
+            (n > 0.0).then(|| s / n)
+        }
+    }
+}
+
 fn mean(xs: impl Iterator<Item = f64>) -> Option<f64> {
     let (mut s, mut n) = (0.0, 0usize);
     for x in xs {
@@ -49,8 +66,9 @@ pub fn estimate(measures: &[Series], bootstrap: &Bootstrap) -> Vec<Estimate> {
         .map(|s| {
             let tb = mean(s.treatment.iter().map(|p| p.0)).unwrap_or(0.0);
             let ta = mean(s.treatment.iter().map(|p| p.1)).unwrap_or(0.0);
-            let cb = mean(s.comparison.iter().map(|p| p.0));
-            let ca = mean(s.comparison.iter().map(|p| p.1));
+            let w = s.comparison_weights.as_deref();
+            let cb = weighted_mean(s.comparison.iter().map(|p| p.0), w);
+            let ca = weighted_mean(s.comparison.iter().map(|p| p.1), w);
             let gross = ta - tb;
             let net = match (cb, ca) {
                 (Some(cb), Some(ca)) if !s.treatment.is_empty() => Some(gross - (ca - cb)),
@@ -89,6 +107,11 @@ pub fn estimate(measures: &[Series], bootstrap: &Bootstrap) -> Vec<Estimate> {
     };
     let dt = diffs(true, nt);
     let dc = diffs(false, nc);
+    // Matching weights are the same for every measure.
+    let wc: Vec<f64> = first
+        .comparison_weights
+        .clone()
+        .unwrap_or_else(|| vec![1.0; nc]);
     let mut rng = ChaCha8Rng::seed_from_u64(bootstrap.seed);
     let mut draws: Vec<Vec<f64>> = vec![Vec::with_capacity(bootstrap.samples); k];
     let (mut st, mut sc) = (vec![0.0; k], vec![0.0; k]);
@@ -101,18 +124,27 @@ pub fn estimate(measures: &[Series], bootstrap: &Bootstrap) -> Vec<Estimate> {
                 *s += d;
             }
         }
+        let mut wsum = 0.0;
         for _ in 0..nc {
             let i = rng.random_range(0..nc);
+            let w = wc[i];
+            wsum += w;
             for (s, d) in sc.iter_mut().zip(&dc[i * k..(i + 1) * k]) {
-                *s += d;
+                *s += w * d;
             }
         }
+        if wsum <= 0.0 {
+            continue;
+        }
         for j in 0..k {
-            draws[j].push(st[j] / nt as f64 - sc[j] / nc as f64);
+            draws[j].push(st[j] / nt as f64 - sc[j] / wsum);
         }
     }
     let tail = (1.0 - bootstrap.confidence) / 2.0;
     for (e, mut d) in out.iter_mut().zip(draws) {
+        if d.is_empty() {
+            continue;
+        }
         d.sort_by(f64::total_cmp);
         e.low = Some(quantile(&d, tail));
         e.high = Some(quantile(&d, 1.0 - tail));
@@ -150,6 +182,7 @@ mod tests {
         let s = Series {
             treatment: vec![(100.0, 60.0), (200.0, 140.0)],
             comparison: vec![(100.0, 90.0), (100.0, 110.0)],
+            comparison_weights: None,
         };
         let e = &estimate(
             &[s],
@@ -172,6 +205,7 @@ mod tests {
         let s = || Series {
             treatment: (0..50).map(|i| (i as f64, (i * i % 17) as f64)).collect(),
             comparison: (0..40).map(|i| ((i % 7) as f64, (i % 5) as f64)).collect(),
+            comparison_weights: None,
         };
         let b = Bootstrap {
             samples: 300,
@@ -187,10 +221,40 @@ mod tests {
     }
 
     #[test]
+    fn weighted_difference_in_differences_by_hand() {
+        // Treatment: 100 → 70 (change −30).
+        // Comparison: a (weight 2): 50 → 40 (−10); b (weight 0.5): 80 → 100
+        // (+20). Weighted means: before (2×50 + 0.5×80) ÷ 2.5 = 140 ÷ 2.5
+        // = 56; after (2×40 + 0.5×100) ÷ 2.5 = 130 ÷ 2.5 = 52; change −4.
+        // Net impact = −30 − (−4) = −26.
+        let s = Series {
+            treatment: vec![(100.0, 70.0)],
+            comparison: vec![(50.0, 40.0), (80.0, 100.0)],
+            comparison_weights: Some(vec![2.0, 0.5]),
+        };
+        let e = &estimate(
+            &[s],
+            &Bootstrap {
+                samples: 200,
+                seed: 5,
+                confidence: 0.9,
+            },
+        )[0];
+        assert_eq!(e.comparison_before, Some(56.0));
+        assert_eq!(e.comparison_after, Some(52.0));
+        assert!((e.net_impact.unwrap() - -26.0).abs() < 1e-12);
+        // A resample holds a's and b's changes in some mix: the comparison
+        // change lies in [−10, +20], so the net impact in [−50, −20].
+        let (lo, hi) = (e.low.unwrap(), e.high.unwrap());
+        assert!(-50.0 - 1e-9 <= lo && lo <= hi && hi <= -20.0 + 1e-9);
+    }
+
+    #[test]
     fn no_comparison_group_means_no_net_impact() {
         let s = Series {
             treatment: vec![(10.0, 5.0)],
             comparison: vec![],
+            comparison_weights: None,
         };
         let e = &estimate(&[s], &Bootstrap::default())[0];
         assert_eq!(e.gross_change, -5.0);

@@ -193,16 +193,20 @@ pub fn planted_net_per_person() -> f64 {
     -PLANTED_EFFECT * TREND * 12.0 * monthly
 }
 
-/// Writes the events as CSV to `csv` and as Parquet to `parquet`, in the
-/// same order; returns how many.
+/// Writes the events as CSV to `csv` and as Parquet to `parquet` (either
+/// may be left out), in the same order; returns how many. Events are
+/// generated person by person and written in batches, so memory does not
+/// grow with the number of people.
 pub fn write_events<C: Write, P: Write + Send>(
     people: usize,
     seed: u64,
-    csv: C,
-    parquet: P,
+    csv: Option<C>,
+    parquet: Option<P>,
 ) -> std::io::Result<u64> {
-    let mut csv = std::io::BufWriter::with_capacity(1 << 20, csv);
-    csv.write_all(b"id,date,event_type,quantity,cost,agency\n")?;
+    let mut csv = csv.map(|c| std::io::BufWriter::with_capacity(1 << 20, c));
+    if let Some(csv) = &mut csv {
+        csv.write_all(b"id,date,event_type,quantity,cost,agency\n")?;
+    }
     let schema = Arc::new(Schema::new(vec![
         Field::new("id", DataType::Utf8, false),
         Field::new("date", DataType::Date32, false),
@@ -212,7 +216,10 @@ pub fn write_events<C: Write, P: Write + Send>(
         Field::new("agency", DataType::Utf8, true),
     ]));
     let io = |e: datafusion::parquet::errors::ParquetError| std::io::Error::other(e.to_string());
-    let mut writer = ArrowWriter::try_new(parquet, schema.clone(), None).map_err(io)?;
+    let mut writer = parquet
+        .map(|p| ArrowWriter::try_new(p, schema.clone(), None))
+        .transpose()
+        .map_err(io)?;
     let (mut ids, mut dates, mut types) = (
         StringBuilder::new(),
         Date32Builder::new(),
@@ -250,18 +257,24 @@ pub fn write_events<C: Write, P: Write + Send>(
                         continue;
                     }
                     let q = f64::from(x.rng.random_range(1..=t.max_quantity));
-                    writeln!(csv, "{},{d},{},{q},,", x.id, t.name)?;
-                    ids.append_value(&x.id);
-                    dates.append_value(day_number(d));
-                    types.append_value(t.name);
-                    qs.append_value(q);
-                    costs.append_null();
-                    agencies.append_null();
+                    if let Some(csv) = &mut csv {
+                        writeln!(csv, "{},{d},{},{q},,", x.id, t.name)?;
+                    }
+                    if writer.is_some() {
+                        ids.append_value(&x.id);
+                        dates.append_value(day_number(d));
+                        types.append_value(t.name);
+                        qs.append_value(q);
+                        costs.append_null();
+                        agencies.append_null();
+                    }
                     count += 1;
                 }
             }
         }
-        if ids.len() >= 64 * 1024 || p + 1 == people {
+        if let Some(writer) = &mut writer
+            && (ids.len() >= 64 * 1024 || p + 1 == people)
+        {
             let columns: Vec<ArrayRef> = vec![
                 Arc::new(ids.finish()),
                 Arc::new(dates.finish()),
@@ -275,7 +288,11 @@ pub fn write_events<C: Write, P: Write + Send>(
             writer.write(&batch).map_err(io)?;
         }
     }
-    writer.close().map_err(io)?;
-    csv.flush()?;
+    if let Some(writer) = writer {
+        writer.close().map_err(io)?;
+    }
+    if let Some(csv) = &mut csv {
+        csv.flush()?;
+    }
     Ok(count)
 }

@@ -415,3 +415,105 @@ fn the_northshire_example_measures() {
     }
     assert!(m.ex_ante.is_some());
 }
+
+/// The hand-worked cohort with an area for each member, matched on it.
+fn matched(areas: [&str; 5]) -> Measurement {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = ["t1", "t2", "c1", "c2", "c3"];
+    let mut cohort = String::from("id,group,start,area\n");
+    for (line, area) in COHORT.lines().skip(1).zip(areas) {
+        cohort.push_str(&format!("{line},{area}\n"));
+    }
+    assert_eq!(cohort.lines().count(), ids.len() + 1);
+    write(
+        dir.path(),
+        &[
+            ("costing.csv", COSTING),
+            ("cohort.csv", &cohort),
+            ("events.csv", EVENTS),
+        ],
+    );
+    let spec = format!("{SPEC}\n[matching]\nattributes = [{{ name = \"area\" }}]\n");
+    let spec = parse_spec("spec.toml", &spec, dir.path()).unwrap();
+    run(&spec).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn coarsened_exact_matching_worked_by_hand() {
+    // Areas: t1 north, t2 south; c1 north, c2 north, c3 south. Every
+    // stratum has both groups: m_T = 2, m_C = 3. Weights: c1, c2 (north)
+    // (3/2) × (1/2) = 0.75; c3 (south) (3/2) × (1/1) = 1.5; sum 3.
+    let m = matched(["north", "south", "north", "north", "south"]);
+    let x = m.matching.as_ref().unwrap();
+    assert_eq!((x.strata, x.matched_strata), (2, 2));
+    assert_eq!((x.matched_treatment, x.matched_comparison), (2, 3));
+    // Police per person: c1 100 → 850, c2 0 → 0, c3 0 → 0.
+    // Weighted comparison before (0.75 × 100) ÷ 3 = 25; after
+    // (0.75 × 850) ÷ 3 = 212.5; change 187.5. Treatment 400 → 25 (−375).
+    // Net −375 − 187.5 = −562.5.
+    let police = m.per_person.iter().find(|p| p.agency == "police").unwrap();
+    assert!(near(police.comparison_before.unwrap(), 25.0));
+    assert!(near(police.comparison_after.unwrap(), 212.5));
+    assert!(near(police.net_impact.unwrap(), -562.5));
+    // Total: c1 100 → 850, c2 100 → 200, c3 0 → 0. Weighted before
+    // (75 + 75) ÷ 3 = 50; after (637.5 + 150) ÷ 3 = 262.5; change 212.5.
+    // Treatment 580 → 350 (−230). Net −230 − 212.5 = −442.5; over the two
+    // treated members a net saving of 885.
+    let t = &m.per_person_total;
+    assert!(near(t.comparison_before.unwrap(), 50.0));
+    assert!(near(t.comparison_after.unwrap(), 262.5));
+    assert!(near(t.net_impact.unwrap(), -442.5));
+    assert!(near(m.total.net.unwrap(), 885.0));
+    assert!(m.method.contains("coarsened exact matching"));
+}
+
+#[test]
+fn members_without_a_match_are_left_out_and_reported() {
+    // Areas: t1 north, t2 east; c1 north, c2 north, c3 south. Only north
+    // has both groups: t2 and c3 are left out. m_T = 1, m_C = 2: c1 and c2
+    // weigh (2/1) × (1/2) = 1.
+    let m = matched(["north", "east", "north", "north", "south"]);
+    let x = m.matching.as_ref().unwrap();
+    assert_eq!((x.strata, x.matched_strata), (3, 1));
+    assert_eq!((x.unmatched_treatment, x.unmatched_comparison), (1, 1));
+    // Police: t1 800 → 0 (−800); c1, c2 (100 + 0) ÷ 2 = 50 → (850 + 0) ÷ 2
+    // = 425 (+375). Net −800 − 375 = −1,175; saving over one member 1,175.
+    let police = m.per_person.iter().find(|p| p.agency == "police").unwrap();
+    assert!(near(police.treatment_before, 800.0) && near(police.gross_change, -800.0));
+    assert!(near(police.net_impact.unwrap(), -1175.0));
+    let s = m.savings.iter().find(|s| s.agency == "police").unwrap();
+    assert!(near(s.net.unwrap(), 1175.0));
+    // The two left out are named, with their rows, and not counted.
+    let p = m.problems.iter().find(|p| p.kind == "unmatched").unwrap();
+    assert_eq!(p.rows, 2);
+    assert!(!p.counted);
+    assert!(p.locations.iter().any(|l| l.ends_with("row 3 (id t2)")));
+    assert!(p.locations.iter().any(|l| l.ends_with("row 6 (id c3)")));
+}
+
+#[test]
+fn a_matching_attribute_missing_or_not_a_number_is_located() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("costing.csv", COSTING),
+            ("cohort.csv", COHORT),
+            ("events.csv", EVENTS),
+        ],
+    );
+    let spec = format!("{SPEC}\n[matching]\nattributes = [{{ name = \"age\", cut_points = [18, 65] }}]\n");
+    let spec = parse_spec("spec.toml", &spec, dir.path()).unwrap();
+    let e = run(&spec).err().expect("no age column").to_string();
+    assert!(e.contains("cohort.csv") && e.contains("age"), "{e}");
+
+    let cohort = "id,group,start,age\nt1,treatment,2024-07-01,forty\nc1,comparison,2024-07-01,41\n";
+    write(dir.path(), &[("cohort.csv", cohort)]);
+    let e = run(&spec).err().expect("age not a number").to_string();
+    assert!(e.contains("row 2") && e.contains("forty"), "{e}");
+
+    // Cut points out of order are the spec's mistake, at its line.
+    let bad = format!("{SPEC}\n[matching]\nattributes = [{{ name = \"age\", cut_points = [65, 18] }}]\n");
+    let e = parse_spec("spec.toml", &bad, dir.path()).unwrap_err().to_string();
+    assert!(e.contains("spec.toml:") && e.contains("not ascending"), "{e}");
+}

@@ -9,7 +9,7 @@ fn the_planted_effect_is_recovered_within_the_interval() {
     let (people, seed) = (4_000, 42);
     let csv = std::fs::File::create(dir.path().join("events.csv")).unwrap();
     let pq = std::fs::File::create(dir.path().join("events.parquet")).unwrap();
-    let events = synth::write_events(people, seed, csv, pq).unwrap();
+    let events = synth::write_events(people, seed, Some(csv), Some(pq)).unwrap();
     std::fs::write(
         dir.path().join("cohort.csv"),
         synth::cohort_csv(people, seed),
