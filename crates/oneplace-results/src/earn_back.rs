@@ -285,9 +285,9 @@ pub fn schedule_document(s: &EarnBackSchedule) -> Document {
         Cell::Money(s.lost_to_cap),
         Cell::Empty,
     ]);
-    let cap = s
-        .annual_cap
-        .map_or("no annual cap".to_string(), |c| format!("at most {c} a year"));
+    let cap = s.annual_cap.map_or("no annual cap".to_string(), |c| {
+        format!("at most {c} a year")
+    });
     Document::new(format!("{}: earn-back by year", s.name))
         .with_note(format!(
             "{}% of what is measured each year from {} to {}, {cap}; what the cap removes is lost.",

@@ -90,7 +90,9 @@ impl Metric {
 
 fn group_thousands(x: f64) -> String {
     let s = trim_number(x);
-    let (int, frac) = s.split_once('.').map_or((s.as_str(), None), |(a, b)| (a, Some(b)));
+    let (int, frac) = s
+        .split_once('.')
+        .map_or((s.as_str(), None), |(a, b)| (a, Some(b)));
     let mut out = String::new();
     for (i, ch) in int.chars().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {
@@ -169,7 +171,12 @@ fn rate_base(s: &str) -> Option<f64> {
     if matches!(s, "percentage" | "percent" | "%") {
         return Some(100.0);
     }
-    let n: f64 = s.strip_prefix("per ")?.trim().replace(',', "").parse().ok()?;
+    let n: f64 = s
+        .strip_prefix("per ")?
+        .trim()
+        .replace(',', "")
+        .parse()
+        .ok()?;
     (n.is_finite() && n > 0.0).then_some(n)
 }
 
@@ -339,7 +346,9 @@ pub fn read_metrics(file: &str, text: &str) -> Result<MetricsPlan, InputError> {
         let mut plan = BTreeMap::new();
         for (k, v) in &mr.plan {
             if known(&mut c, k, "a plan", &id) {
-                if let Some(x) = c.number(v, &format!("metric '{id}': the plan for '{}'", k.get_ref())) {
+                if let Some(x) =
+                    c.number(v, &format!("metric '{id}': the plan for '{}'", k.get_ref()))
+                {
                     plan.insert(k.get_ref().clone(), x);
                 }
             }
@@ -352,7 +361,11 @@ pub fn read_metrics(file: &str, text: &str) -> Result<MetricsPlan, InputError> {
             let what = format!("metric '{id}': the actual for '{}'", k.get_ref());
             if let Some(x) = c.number(v, &what) {
                 if x < 0.0 {
-                    c.error_expected(v.span(), format!("{what} is negative"), "a count of zero or more");
+                    c.error_expected(
+                        v.span(),
+                        format!("{what} is negative"),
+                        "a count of zero or more",
+                    );
                 } else if size.is_none() && !sizes.contains_key(k.get_ref()) && denominator_ok {
                     c.error_expected(
                         v.span(),
@@ -469,9 +482,7 @@ pub fn against_plan(plan: &MetricsPlan) -> MetricsReport {
                 .map(|p| {
                     let numerator = m.actual.get(&p.id).copied();
                     let denominator = m.denominator(&p.id);
-                    let actual = numerator
-                        .zip(denominator)
-                        .map(|(n, d)| n / d * m.base);
+                    let actual = numerator.zip(denominator).map(|(n, d)| n / d * m.base);
                     let target = m.plan.get(&p.id).copied();
                     let variance = actual.zip(target).map(|(a, t)| a - t);
                     let status = match (actual, target) {
@@ -482,7 +493,11 @@ pub fn against_plan(plan: &MetricsPlan) -> MetricsReport {
                                 Better::Higher => a >= t - m.tolerance - EPS,
                                 Better::Lower => a <= t + m.tolerance + EPS,
                             };
-                            if ok { Status::OnTrack } else { Status::OffTrack }
+                            if ok {
+                                Status::OnTrack
+                            } else {
+                                Status::OffTrack
+                            }
                         }
                     };
                     PeriodResult {

@@ -203,12 +203,17 @@ pub fn read_contract(file: &str, text: &str) -> Result<Contract, InputError> {
     let raw: RawFile = parse_toml(&index, text)?;
     let mut c = Checker::new(&index);
     let head = raw.contract.get_ref();
-    let name = c.text(&head.name, "the contract's name").unwrap_or_default();
+    let name = c
+        .text(&head.name, "the contract's name")
+        .unwrap_or_default();
     let participant_cap = head
         .participant_cap
         .as_ref()
         .and_then(|v| c.money(v, "participant_cap"));
-    let total_cap = head.total_cap.as_ref().and_then(|v| c.money(v, "total_cap"));
+    let total_cap = head
+        .total_cap
+        .as_ref()
+        .and_then(|v| c.money(v, "total_cap"));
     let top_up = head
         .top_up
         .as_ref()
@@ -346,7 +351,10 @@ pub fn read_contract(file: &str, text: &str) -> Result<Contract, InputError> {
         });
     }
     if raw.payer.is_empty() {
-        c.whole("the contract has no [[payer]]", "[[payer]] with id and share");
+        c.whole(
+            "the contract has no [[payer]]",
+            "[[payer]] with id and share",
+        );
     } else {
         let sum: i64 = payers.iter().map(|p| p.share_millionths).sum();
         if payers.len() == raw.payer.len() && sum != 1_000_000 {
@@ -444,8 +452,11 @@ pub fn read_outcomes(
             "comparison" => Some(Group::Comparison),
             g => {
                 diags.push(
-                    Diagnostic::new(t.at(r.row, Some("group")), format!("group '{g}' is not known"))
-                        .expected("treatment or comparison"),
+                    Diagnostic::new(
+                        t.at(r.row, Some("group")),
+                        format!("group '{g}' is not known"),
+                    )
+                    .expected("treatment or comparison"),
                 );
                 None
             }
@@ -784,10 +795,9 @@ pub fn settlement_document(s: &Settlement) -> Document {
     for r in &s.outcomes {
         let threshold = r.threshold.map_or("none".to_string(), |t| {
             let m = match t.margin {
-                Margin::Points(p) => format!(
-                    "{} points",
-                    oneplace_core::toml_input::trim_number(p)
-                ),
+                Margin::Points(p) => {
+                    format!("{} points", oneplace_core::toml_input::trim_number(p))
+                }
                 Margin::Relative(x) => {
                     format!("{}%", oneplace_core::toml_input::trim_number(x * 100.0))
                 }
@@ -813,7 +823,10 @@ pub fn settlement_document(s: &Settlement) -> Document {
         ("outcome".into(), "Outcome".into()),
         ("price".into(), "Price".into()),
         ("before_caps".into(), "Before caps".into()),
-        ("after_participant_cap".into(), "After participant cap".into()),
+        (
+            "after_participant_cap".into(),
+            "After participant cap".into(),
+        ),
         ("after_caps".into(), "After caps".into()),
         ("top_up".into(), "Top-up".into()),
     ];
@@ -848,7 +861,10 @@ pub fn settlement_document(s: &Settlement) -> Document {
     let mut summary = Table::new(&[("item", "Item"), ("amount", "Amount")]);
     for (item, m) in [
         ("Payments before caps", s.before_caps),
-        ("Removed by the per-participant cap", s.removed_by_participant_cap),
+        (
+            "Removed by the per-participant cap",
+            s.removed_by_participant_cap,
+        ),
         ("Removed by the total cap", s.removed_by_total_cap),
         ("Payments after caps", s.after_caps),
         ("Central top-up", s.top_up),
@@ -866,15 +882,23 @@ pub fn settlement_document(s: &Settlement) -> Document {
         Cell::Money(s.total),
     ]);
     let basis = match s.top_up_basis {
-        TopUpBasis::Within => "the top-up pays its share of each payment; the co-payers share the rest",
-        TopUpBasis::Added => "the top-up is paid on top of each payment; the co-payers share the payment",
+        TopUpBasis::Within => {
+            "the top-up pays its share of each payment; the co-payers share the rest"
+        }
+        TopUpBasis::Added => {
+            "the top-up is paid on top of each payment; the co-payers share the payment"
+        }
     };
     Document::new(format!("{}: outcome payments", s.contract))
         .with_note(format!(
             "{} participants' payments were cut by the per-participant cap; {basis}.",
             s.participants.iter().filter(|p| p.capped).count()
         ))
-        .with_section(Section::new("tests", "Outcomes against the comparison group", tests))
+        .with_section(Section::new(
+            "tests",
+            "Outcomes against the comparison group",
+            tests,
+        ))
         .with_section(Section::new("payments", "Payments by outcome", pay))
         .with_section(Section::new("summary", "Summary", summary))
 }

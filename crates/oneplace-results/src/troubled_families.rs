@@ -94,7 +94,7 @@ pub struct OutcomeRule {
 }
 
 /// The attachment fee for families attached in `year`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AttachmentRule {
     pub year: FinancialYear,
     pub fee: Money,
@@ -109,7 +109,7 @@ pub struct Funded {
     pub of: u32,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Scheme {
     pub name: String,
     pub phase: u8,
@@ -398,7 +398,17 @@ pub fn read_scheme(file: &str, text: &str) -> Result<Scheme, InputError> {
         scheme.outcomes.clear();
         for o in &raw.outcome {
             let or = o.get_ref();
-            let id = c.identifier(&or.id, "the outcome id");
+            let id = c.identifier(&or.id, "the outcome id").filter(|id| {
+                let reserved = id == "attachment";
+                if reserved {
+                    c.error_expected(
+                        or.id.span(),
+                        "'attachment' names the attachment fee, not an outcome",
+                        "another id",
+                    );
+                }
+                !reserved
+            });
             let name = c.text(&or.name, "the outcome's name");
             let pays = match or.pays.get_ref() {
                 Value::Text(t) if t.trim() == "results" => {
@@ -416,7 +426,8 @@ pub fn read_scheme(file: &str, text: &str) -> Result<Scheme, InputError> {
                             "a fixed amount without less",
                         );
                     }
-                    c.money(&or.pays, "pays").map(|amount| Pays::Amount { amount })
+                    c.money(&or.pays, "pays")
+                        .map(|amount| Pays::Amount { amount })
                 }
             };
             let (Some(id), Some(name), Some(pays)) = (id, name, pays) else {

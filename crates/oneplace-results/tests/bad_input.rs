@@ -96,14 +96,23 @@ fn scheme_errors_are_located() {
         "scheme.toml",
         "[scheme]\nname = \"x\"\nphase = 1\n\n[[outcome]]\nid = \"a\"\nname = \"A\"\npays = \"results\"\nsupersedes = true\n\n[[outcome]]\nid = \"b\"\nname = \"B\"\npays = \"results\"\nsupersedes = true\n",
     ));
-    has(&e, &["scheme.toml:11:1", "outcome 'b' supersedes the others, and so does another"]);
+    has(
+        &e,
+        &[
+            "scheme.toml:11:1",
+            "outcome 'b' supersedes the others, and so does another",
+        ],
+    );
     let e = err(troubled_families::read_scheme(
         "scheme.toml",
         "[scheme]\nname = \"x\"\nphase = 1\n[[outcome]]\nid = \"a\"\nname = \"A\"\npays = \"results\"\nless = \"£900\"\n",
     ));
     has(
         &e,
-        &["scheme.toml:8:8", "less (£900.00) is more than the results amount for families attached in 2012/13 (£800.00)"],
+        &[
+            "scheme.toml:8:8",
+            "less (£900.00) is more than the results amount for families attached in 2012/13 (£800.00)",
+        ],
     );
     let e = err(troubled_families::read_scheme(
         "scheme.toml",
@@ -161,7 +170,11 @@ fn outcome_rows_are_checked() {
                p3,housed,control,1\n\
                p4,housed,treatment,yes\n\
                p1,housed,treatment,0\n";
-    let e = err(outcome_contract::read_outcomes(&contract(), "outcomes.csv", csv));
+    let e = err(outcome_contract::read_outcomes(
+        &contract(),
+        "outcomes.csv",
+        csv,
+    ));
     has(
         &e,
         &[
@@ -214,7 +227,7 @@ actual = { q1 = 160 }
         &[
             "bcf.toml:11:10: metric 'admissions': direction of good 'sideways' is not known",
             "bcf.toml:12:8: metric 'admissions': rate 'per fortnight' is not known",
-            "bcf.toml:13:64: metric 'admissions': the denominator is negative (-112400)",
+            "bcf.toml:13:56: metric 'admissions': the denominator is negative (-112400)",
             "bcf.toml:14:20: metric 'admissions': a plan for period 'q2', which has no definition",
         ],
     );
@@ -228,7 +241,7 @@ fn a_period_ending_before_it_starts() {
         &e,
         &[
             "m.toml:7:7: period 'q1' ends (2025-04-01) before it starts (2025-06-30)",
-            "m.toml:13:45: metric 'a': the denominator is zero",
+            "m.toml:13:42: metric 'a': the denominator is zero",
         ],
     );
 }

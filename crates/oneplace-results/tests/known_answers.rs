@@ -107,7 +107,11 @@ fn troubled_families_phase_one_twelve_families() {
     assert_eq!(y2.attachment, pounds("9600"));
     assert_eq!(amounts(y2), [Money::ZERO, pounds("400"), pounds("4000")]);
     assert_eq!(
-        (y2.outcomes[0].achieved, y2.outcomes[0].paid, y2.outcomes[0].superseded),
+        (
+            y2.outcomes[0].achieved,
+            y2.outcomes[0].paid,
+            y2.outcomes[0].superseded
+        ),
         (1, 0, 1)
     );
     assert_eq!(y2.results, pounds("4400"));
@@ -119,7 +123,11 @@ fn troubled_families_phase_one_twelve_families() {
     assert_eq!(y3.attachment, pounds("3200"));
     assert_eq!(amounts(y3), [pounds("3800"), Money::ZERO, pounds("4000")]);
     assert_eq!(
-        (y3.outcomes[0].achieved, y3.outcomes[0].paid, y3.outcomes[0].superseded),
+        (
+            y3.outcomes[0].achieved,
+            y3.outcomes[0].paid,
+            y3.outcomes[0].superseded
+        ),
         (4, 2, 2)
     );
     assert_eq!(y3.outcomes[1].superseded, 1);
@@ -320,7 +328,10 @@ fn outcome_contract_thresholds_caps_and_co_payers() {
     assert_eq!(s.total, pounds("6000"));
 
     let text = outcome_contract::settlement_text(&s);
-    assert!(text.contains("£2,326.53") && text.contains("no: relative"), "{text}");
+    assert!(
+        text.contains("£2,326.53") && text.contains("no: relative"),
+        "{text}"
+    );
 }
 
 // The top-up added on top: the co-payers share the whole payment.
@@ -414,13 +425,29 @@ fn earn_back_by_year() {
     let rows: Vec<(FinancialYear, bool, Option<Money>, Money, Money, Money)> = s
         .years
         .iter()
-        .map(|y| (y.year, y.in_period, y.measured, y.eligible, y.paid, y.lost_to_cap))
+        .map(|y| {
+            (
+                y.year,
+                y.in_period,
+                y.measured,
+                y.eligible,
+                y.paid,
+                y.lost_to_cap,
+            )
+        })
         .collect();
     let z = Money::ZERO;
     assert_eq!(
         rows,
         [
-            (fy(2026), true, Some(pounds("8000000")), pounds("2000000"), pounds("2000000"), z),
+            (
+                fy(2026),
+                true,
+                Some(pounds("8000000")),
+                pounds("2000000"),
+                pounds("2000000"),
+                z
+            ),
             (
                 fy(2027),
                 true,
@@ -445,13 +472,19 @@ fn earn_back_by_year() {
     assert_eq!(s.paid, pounds("7500000.01"));
     assert_eq!(s.lost_to_cap, pounds("500000"));
     let text = earn_back::schedule_text(&s);
-    assert!(text.contains("outside the period") && text.contains("not measured"), "{text}");
+    assert!(
+        text.contains("outside the period") && text.contains("not measured"),
+        "{text}"
+    );
 }
 
 #[test]
 fn the_earn_back_rule_reads_the_same_in_pounds() {
     let r = earn_back::share_year(14_000_000.0_f64, 0.25, Some(3_000_000.0), true);
-    assert_eq!((r.eligible, r.paid, r.lost, r.capped), (3_500_000.0, 3_000_000.0, 500_000.0, true));
+    assert_eq!(
+        (r.eligible, r.paid, r.lost, r.capped),
+        (3_500_000.0, 3_000_000.0, 500_000.0, true)
+    );
     let r = earn_back::share_year(-5.0_f64, 0.25, None, true);
     assert_eq!(r.eligible, 0.0);
     let r = earn_back::share_year(8.0_f64, 0.25, None, false);
@@ -496,7 +529,10 @@ fn metrics_against_plan() {
     assert_eq!(dis.periods[1].status, OffTrack);
     assert_eq!(dis.periods[2].status, NoData);
     let text = metrics::report_text(&r);
-    assert!(text.contains("off track") && text.contains("no data"), "{text}");
+    assert!(
+        text.contains("off track") && text.contains("no data"),
+        "{text}"
+    );
     let json = serde_json::to_value(&r).unwrap();
     assert_eq!(json["metrics"][0]["periods"][1]["status"], "off_track");
 }
