@@ -282,6 +282,14 @@ pub fn read_metrics(file: &str, text: &str) -> Result<MetricsPlan, InputError> {
         }
         let tolerance = match &mr.tolerance {
             None => Some(0.0),
+            Some(v) if crate::table::is_percent_text(v.get_ref()) => {
+                c.error_expected(
+                    v.span(),
+                    format!("metric '{id}': the tolerance is written as a percentage"),
+                    "a number in the rate's units, such as 1.5 (percentage points) or 2.5 (per 100,000)",
+                );
+                None
+            }
             Some(v) => c.number(v, "tolerance").and_then(|x| {
                 if x < 0.0 {
                     c.error_expected(

@@ -11,10 +11,11 @@
 //!    the denominator of every outcome; one with no row for an outcome
 //!    achieved it 0 times): a proportion for 0/1 outcomes. The improvement
 //!    is treated − comparison when higher is better and comparison −
-//!    treated when lower is. A margin in **points** compares the
-//!    improvement × 100 with the margin (percentage points); a **relative**
-//!    margin compares improvement ÷ comparison rate with it (a comparison
-//!    rate of zero passes any improvement above zero). An outcome with no
+//!    treated when lower is. A margin in **points** (`margin_points = 5`, a
+//!    plain number: `"5%"` is refused) compares the improvement × 100 with
+//!    the margin; a **relative** margin (`margin_relative = "10%"`, a share
+//!    from 0% to 100%) compares improvement ÷ comparison rate with it (a
+//!    comparison rate of zero passes any improvement above zero). An outcome with no
 //!    threshold is paid on what the treated cohort achieves. An outcome
 //!    with a threshold fails when either group has no participants.
 //!    Only treated participants are ever paid.
@@ -276,30 +277,30 @@ pub fn read_contract(file: &str, text: &str) -> Result<Contract, InputError> {
             );
         }
         let margin = match (&tr.margin_points, &tr.margin_relative) {
-            (Some(p), None) => c.number(p, "margin_points").and_then(|x| {
-                if x < 0.0 {
+            (Some(p), None) => {
+                if crate::table::is_percent_text(p.get_ref()) {
                     c.error_expected(
                         p.span(),
-                        "margin_points is negative",
-                        "a margin of zero or more",
+                        "margin_points is written as a percentage",
+                        "a number of percentage points, such as margin_points = 5",
                     );
                     None
                 } else {
-                    Some(Margin::Points(x))
+                    c.number(p, "margin_points").and_then(|x| {
+                        if x < 0.0 {
+                            c.error_expected(
+                                p.span(),
+                                "margin_points is negative",
+                                "a margin of zero or more",
+                            );
+                            None
+                        } else {
+                            Some(Margin::Points(x))
+                        }
+                    })
                 }
-            }),
-            (None, Some(r)) => c.number(r, "margin_relative").and_then(|x| {
-                if x < 0.0 {
-                    c.error_expected(
-                        r.span(),
-                        "margin_relative is negative",
-                        "a margin of zero or more",
-                    );
-                    None
-                } else {
-                    Some(Margin::Relative(x))
-                }
-            }),
+            }
+            (None, Some(r)) => c.share(r, "margin_relative").map(Margin::Relative),
             _ => {
                 c.error_expected(
                     t.span(),
@@ -788,7 +789,7 @@ pub fn settlement_document(s: &Settlement) -> Document {
         ("treated_rate", "Treated rate"),
         ("comparison", "Comparison"),
         ("comparison_rate", "Comparison rate"),
-        ("difference", "Difference"),
+        ("difference_points", "Difference (points)"),
         ("threshold", "Threshold"),
         ("passed", "Passed"),
     ]);
@@ -810,7 +811,10 @@ pub fn settlement_document(s: &Settlement) -> Document {
             opt_percent(r.treated_rate),
             Cell::Integer(r.comparison as i64),
             opt_percent(r.comparison_rate),
-            opt_percent(r.difference),
+            r.difference.map_or(Cell::Empty, |d| Cell::Number {
+                value: d * 100.0,
+                decimals: 1,
+            }),
             Cell::Text(threshold),
             Cell::Text(match (&r.reason, r.passed) {
                 (_, true) => "yes".into(),

@@ -179,6 +179,13 @@ pub(crate) fn mul_div_round(pence: i64, numerator: i64, denominator: i64) -> i64
     q as i64
 }
 
+/// Text written as a percentage (`"5%"`): refused where a number of
+/// percentage points or of a rate's units is meant, since it would read
+/// as a fraction (0.05).
+pub(crate) fn is_percent_text(v: &oneplace_core::toml_input::Value) -> bool {
+    matches!(v, oneplace_core::toml_input::Value::Text(t) if t.trim().ends_with('%'))
+}
+
 /// A share as whole millionths (`0.2` is 200,000), the exact form every
 /// split here works in.
 pub(crate) fn millionths(share: f64) -> i64 {

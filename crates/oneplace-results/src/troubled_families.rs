@@ -936,3 +936,41 @@ pub fn claims_document(scheme: &Scheme, claims: &Claims, explain: bool) -> Docum
 pub fn claims_text(scheme: &Scheme, claims: &Claims, explain: bool) -> String {
     render_text(&claims_document(scheme, claims, explain))
 }
+
+/// One family's payments, for explaining a claim: every payment with its
+/// year and why it is less than the outcome's amount. `None` when no
+/// family has that id.
+pub fn family_document(claims: &Claims, family: &str) -> Option<Document> {
+    let d = claims.families.iter().find(|f| f.family == family)?;
+    let mut table = Table::new(&[
+        ("year", "Year"),
+        ("item", "Item"),
+        ("amount", "Amount"),
+        ("note", "Note"),
+    ]);
+    for p in &d.payments {
+        table.push(vec![
+            Cell::Year(p.year),
+            Cell::Text(p.item.clone()),
+            Cell::Money(p.amount),
+            p.note.clone().map_or(Cell::Empty, Cell::Text),
+        ]);
+    }
+    table.push(vec![
+        Cell::Text("Total".into()),
+        Cell::Empty,
+        Cell::Money(d.total),
+        Cell::Empty,
+    ]);
+    Some(
+        Document::new(format!("{}: family {}", claims.scheme, d.family))
+            .with_note(format!(
+                "Attached in {}: attachment fee {}, results amount {}; paid {} on results.",
+                d.attached, d.attachment_fee, d.results_amount, d.results_paid
+            ))
+            .with_note(
+                "Before the deduction for unfunded families, which applies to each year's claim.",
+            )
+            .with_section(Section::new("payments", "Payments", table)),
+    )
+}

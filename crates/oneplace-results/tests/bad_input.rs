@@ -252,3 +252,29 @@ fn an_empty_or_broken_csv_names_the_file() {
     let e = err(troubled_families::read_families(&scheme, "empty.csv", ""));
     has(&e, &["empty.csv: the file is empty"]);
 }
+
+#[test]
+fn margins_and_tolerances_written_as_percentages_are_refused() {
+    let toml = "[contract]\nname = \"C\"\n[rate_card]\nhoused = 1\n[[payer]]\nid = \"a\"\nshare = 1\n\
+                [[threshold]]\noutcome = \"housed\"\nbetter = \"higher\"\nmargin_points = \"5%\"\n";
+    let e = err(outcome_contract::read_contract("c.toml", toml));
+    has(
+        &e,
+        &["c.toml:11:17: margin_points is written as a percentage"],
+    );
+    let toml = "[contract]\nname = \"C\"\n[rate_card]\nhoused = 1\n[[payer]]\nid = \"a\"\nshare = 1\n\
+                [[threshold]]\noutcome = \"housed\"\nbetter = \"higher\"\nmargin_relative = 10\n";
+    let e = err(outcome_contract::read_contract("c.toml", toml));
+    has(
+        &e,
+        &["c.toml:11:19: margin_relative is 1000%, outside 0% to 100%"],
+    );
+    let toml = "[metrics]\nname = \"M\"\n[[period]]\nid = \"q1\"\nname = \"Q1\"\nstart = \"2025-04-01\"\nend = \"2025-06-30\"\n\
+                [[metric]]\nid = \"a\"\nname = \"A\"\nbetter = \"higher\"\nrate = \"percentage\"\ntolerance = \"1%\"\n\
+                denominator = { population = \"p\", size = 10 }\n";
+    let e = err(metrics::read_metrics("m.toml", toml));
+    has(
+        &e,
+        &["m.toml:13:13: metric 'a': the tolerance is written as a percentage"],
+    );
+}

@@ -175,6 +175,11 @@ fn troubled_families_phase_one_twelve_families() {
             .contains("superseded by continuous-employment (2013/14)")
     );
 
+    let one =
+        oneplace_report::render_text(&troubled_families::family_document(&c, "NS-0006").unwrap());
+    assert!(one.contains("£800.00 less £700.00"), "{one}");
+    assert!(troubled_families::family_document(&c, "NS-9999").is_none());
+
     let text = troubled_families::claims_text(&scheme, &c, true);
     assert!(text.contains("£38,583.34"), "{text}");
     assert!(text.contains("NS-0012"), "{text}");
