@@ -565,3 +565,104 @@ actual = { q1 = 100 }
     assert_eq!(r.metrics[0].periods[0].status, metrics::Status::NoPlan);
     assert_eq!(r.metrics[0].periods[0].actual, Some(200.0));
 }
+
+// The one-in-six deduction rounds half a penny up. One family, attachment
+// fee 3p and nothing on results: gross 3p, deduction 3 / 6 = 0.5p → 1p,
+// claim 2p. Two such families: gross 6p, deduction exactly 1p, claim 5p.
+#[test]
+fn the_deduction_rounds_half_a_penny_up() {
+    let toml = r#"
+[scheme]
+name = "Pennies"
+phase = 1
+per_family = "£0.03"
+[[attachment]]
+year = "2012/13"
+fee = "£0.03"
+[[outcome]]
+id = "employment"
+name = "Employment"
+pays = "results"
+supersedes = true
+"#;
+    let scheme = troubled_families::read_scheme("p.toml", toml).unwrap();
+    let one = troubled_families::read_families(
+        &scheme,
+        "p.csv",
+        "family,attached,employment\na,2012/13,\n",
+    )
+    .unwrap();
+    let c = troubled_families::claims(&scheme, &one).unwrap();
+    assert_eq!(
+        (c.years[0].gross, c.years[0].deduction, c.years[0].total),
+        (
+            Money::from_pence(3),
+            Money::from_pence(1),
+            Money::from_pence(2)
+        )
+    );
+    let two = troubled_families::read_families(
+        &scheme,
+        "p.csv",
+        "family,attached,employment\na,2012/13,\nb,2012/13,\n",
+    )
+    .unwrap();
+    let c = troubled_families::claims(&scheme, &two).unwrap();
+    assert_eq!(
+        (c.years[0].gross, c.years[0].deduction, c.years[0].total),
+        (
+            Money::from_pence(6),
+            Money::from_pence(1),
+            Money::from_pence(5)
+        )
+    );
+}
+
+// Giving only `per_family` keeps the phase's attachment shares: £6,000 a
+// family attached in 2013/14 is a 60% fee of £3,600 and results of £2,400,
+// of which crime/ASB/education pays £2,300.
+#[test]
+fn a_new_per_family_amount_keeps_the_phase_shares() {
+    let scheme = troubled_families::read_scheme(
+        "s.toml",
+        "[scheme]\nname = \"S\"\nphase = 1\nper_family = 6000\n",
+    )
+    .unwrap();
+    let f = troubled_families::read_families(
+        &scheme,
+        "f.csv",
+        "family,attached,crime-asb-education,progress-to-work,continuous-employment\nx,2013/14,2013/14,,\n",
+    )
+    .unwrap();
+    let d = troubled_families::family_payments(&scheme, &f[0]).unwrap();
+    assert_eq!(d.attachment_fee, pounds("3600"));
+    assert_eq!(d.results_amount, pounds("2400"));
+    assert_eq!(d.results_paid, pounds("2300"));
+}
+
+// Listing the payers in another order changes nothing: the remainder
+// pennies go by payer id, not by the order written.
+#[test]
+fn payer_order_does_not_move_a_penny() {
+    let text = example("outcome-contract.toml");
+    let start = text.find("[[payer]]").unwrap();
+    let end = text.find("# An outcome with a threshold").unwrap();
+    let blocks: Vec<&str> = text[start..end]
+        .split("[[payer]]")
+        .filter(|b| !b.trim().is_empty())
+        .collect();
+    let reversed: String = blocks
+        .iter()
+        .rev()
+        .map(|b| format!("[[payer]]{b}\n"))
+        .collect();
+    let other = format!("{}{}{}", &text[..start], reversed, &text[end..]);
+    assert_ne!(other, text);
+    let csv = example("outcome-contract-outcomes.csv");
+    let settle = |t: &str| {
+        let c = outcome_contract::read_contract("oc.toml", t).unwrap();
+        let p = outcome_contract::read_outcomes(&c, "oc.csv", &csv).unwrap();
+        outcome_contract::settle(&c, &p)
+    };
+    assert_eq!(settle(&text), settle(&other));
+}
