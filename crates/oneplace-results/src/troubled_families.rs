@@ -178,7 +178,9 @@ impl Scheme {
 
     /// The second phase (2015–20): an attachment fee of £1,000 and a
     /// results payment of £800 a family for significant and sustained
-    /// progress or continuous employment; every family funded.
+    /// progress or continuous employment (so `per_family` is £1,800, and a
+    /// family paid for progress is paid nothing more for employment later);
+    /// every family funded.
     pub fn phase_two() -> Scheme {
         Scheme {
             name: "Troubled Families, phase 2".into(),
