@@ -12,6 +12,7 @@ mod measure_cmd;
 mod output;
 mod pool_cmd;
 mod progress;
+mod results_cmd;
 mod serve_cmd;
 mod ucd_cmd;
 

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use oneplace_measure::{Engine, MeasureError, Watch, document, parse_spec, synth};
 
 use crate::output::{check_binary_destination, json_bytes, render, write};
+use crate::results_cmd;
 use crate::{Failure, Format};
 
 #[derive(clap::Subcommand)]
@@ -38,6 +39,50 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         stage: Option<PathBuf>,
     },
+    /// Troubled Families claims by year: attachment fees, results payments
+    /// by outcome (continuous employment superseding the others) and the
+    /// one-in-six deduction, from a scheme file and per-family outcomes.
+    Claims {
+        /// The scheme (TOML): phase 1 or 2, with the programme's parameters
+        /// as defaults.
+        scheme: PathBuf,
+        /// Per-family outcomes (CSV): family, attached, then the year each
+        /// outcome was achieved.
+        families: PathBuf,
+        /// Show one family's payments, and why.
+        #[arg(long, value_name = "FAMILY")]
+        explain: Option<String>,
+        #[command(flatten)]
+        output: results_cmd::Output,
+    },
+    /// An outcome contract settled: rates against the comparison group,
+    /// thresholds, the rate card, per-participant and total caps, each
+    /// co-payer's share and the central top-up.
+    Contract {
+        /// The contract (TOML).
+        contract: PathBuf,
+        /// Participants' outcomes (CSV): participant, outcome, group,
+        /// achieved.
+        outcomes: PathBuf,
+        #[command(flatten)]
+        output: results_cmd::Output,
+    },
+    /// Earn-back by year: a share of measured savings or tax, capped each
+    /// year, with what the cap withholds.
+    EarnBack {
+        /// The earn-back terms and measured amounts (TOML).
+        file: PathBuf,
+        #[command(flatten)]
+        output: results_cmd::Output,
+    },
+    /// Better-Care-Fund-style metrics against plan: rates on their
+    /// denominators, variance and on-track status in the direction of good.
+    Metrics {
+        /// The metrics, periods, plans and actuals (TOML).
+        file: PathBuf,
+        #[command(flatten)]
+        output: results_cmd::Output,
+    },
 }
 
 pub fn run(command: Command) -> Result<(), Failure> {
@@ -62,6 +107,19 @@ pub fn run(command: Command) -> Result<(), Failure> {
             }
             run_measure(&spec, &engine, format, out.as_deref(), table.as_deref())
         }
+        Command::Claims {
+            scheme,
+            families,
+            explain,
+            output,
+        } => results_cmd::claims(&scheme, &families, explain.as_deref(), &output),
+        Command::Contract {
+            contract,
+            outcomes,
+            output,
+        } => results_cmd::contract(&contract, &outcomes, &output),
+        Command::EarnBack { file, output } => results_cmd::earn_back(&file, &output),
+        Command::Metrics { file, output } => results_cmd::metrics(&file, &output),
     }
 }
 
@@ -190,7 +248,11 @@ pub fn synth_activity(
     write(
         Some(dir.join("measure.toml").as_path()),
         synth::spec_toml(
-            if want_pq { "events.parquet" } else { "events.csv" },
+            if want_pq {
+                "events.parquet"
+            } else {
+                "events.csv"
+            },
             seed,
         )
         .as_bytes(),

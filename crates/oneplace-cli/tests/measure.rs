@@ -269,13 +269,7 @@ fn a_ballista_cluster_on_localhost_gives_the_embedded_engines_result() {
     assert!(stage.path().join("events").is_dir());
 
     // No scheduler there: a clear engine failure, not a panic.
-    let o = oneplace(&[
-        "measure",
-        "run",
-        SPEC,
-        "--engine",
-        "ballista://127.0.0.1:1",
-    ]);
+    let o = oneplace(&["measure", "run", SPEC, "--engine", "ballista://127.0.0.1:1"]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(stderr(&o).contains("Ballista"), "{}", stderr(&o));
     drop(runtime);
@@ -285,7 +279,11 @@ fn a_ballista_cluster_on_localhost_gives_the_embedded_engines_result() {
 fn engine_and_stage_are_checked() {
     let o = oneplace(&["measure", "run", SPEC, "--engine", "spark://x"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("ballista://HOST:PORT"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("ballista://HOST:PORT"),
+        "{}",
+        stderr(&o)
+    );
     let o = oneplace(&["measure", "run", SPEC, "--stage", "/tmp"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("Ballista"), "{}", stderr(&o));

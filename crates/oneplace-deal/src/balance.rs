@@ -5,7 +5,9 @@
 //!   benefits (it gets), year by year, as the appraisal engine computes them
 //!   (checked against the engine's own present values).
 //! * Gain-share and earn-back: a department pays the place `share` of its
-//!   fiscal benefit each year, at most `annual_cap`, for `years` years.
+//!   fiscal benefit each year, at most `annual_cap`, for `years` years (the
+//!   rule of `oneplace_results::earn_back::share_year`, the one
+//!   implementation for projected and measured earn-back).
 //! * Up-front investment and tranches: paid by a department to a partner,
 //!   or to the place as a whole. Tranches count as if every gateway is
 //!   passed.
@@ -23,6 +25,7 @@ use oneplace_appraise::evaluate::outcome_volume;
 use oneplace_appraise::{Appraisal, Model};
 use oneplace_core::FinancialYear;
 use oneplace_refdata::{ReferenceData, ValueKind};
+use oneplace_results::earn_back::share_year;
 use serde::Serialize;
 
 use crate::deal::{Deal, ShareKind, ShareTerm};
@@ -493,11 +496,9 @@ fn share_term(
         .map(|t| {
             let b = benefit.map_or(0.0, |b| b[t]);
             let paid = t >= start && t < start + term.years;
-            let due = if paid { share * b.max(0.0) } else { 0.0 };
-            let (payment, capped) = match term.annual_cap {
-                Some(cap) if due > cap => (cap, true),
-                _ => (due, false),
-            };
+            // The earn-back rule, shared with measured earn-back schedules.
+            let year = share_year(b, share, term.annual_cap, paid);
+            let (payment, capped) = (year.paid, year.capped);
             TermYear {
                 financial_year: first_year.offset(t as i32),
                 benefit: b,

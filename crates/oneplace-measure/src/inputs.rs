@@ -805,18 +805,21 @@ impl<'a> EventSink<'a> {
         let date = date.expect("checked");
         let person = match self.people.get(id) {
             None => {
-                self.not_in_cohort.add(|| format!("{}: row {row}", self.file));
+                self.not_in_cohort
+                    .add(|| format!("{}: row {row}", self.file));
                 return;
             }
             Some(None) => {
-                self.excluded_person.add(|| format!("{}: row {row}", self.file));
+                self.excluded_person
+                    .add(|| format!("{}: row {row}", self.file));
                 return;
             }
             Some(Some(p)) => *p,
         };
         let day = day_number(date);
         if day < self.data_from || day > self.data_to {
-            self.outside.add(|| format!("{}: row {row} ({date})", self.file));
+            self.outside
+                .add(|| format!("{}: row {row} ({date})", self.file));
             return;
         }
         // Looked up before inserting: most rows are of a known type, and
@@ -1153,7 +1156,10 @@ fn read_events_parquet(sink: &mut EventSink, watch: &dyn Watch) -> Result<(), In
         }
     };
     let (c_q, c_cost, c_agency) = (find("quantity"), find("cost"), find("agency"));
-    watch.reading(builder.metadata().file_metadata().num_rows().max(0) as u64, "events");
+    watch.reading(
+        builder.metadata().file_metadata().num_rows().max(0) as u64,
+        "events",
+    );
     let reader = builder
         .with_batch_size(BATCH)
         .build()

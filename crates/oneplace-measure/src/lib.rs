@@ -309,7 +309,15 @@ pub async fn measure_on(
     inputs: inputs::Inputs,
 ) -> Result<Measurement, MeasureError> {
     match engine {
-        Engine::Local => measure(&SessionContext::new(), compute::Tables::Memory, spec, inputs).await,
+        Engine::Local => {
+            measure(
+                &SessionContext::new(),
+                compute::Tables::Memory,
+                spec,
+                inputs,
+            )
+            .await
+        }
         Engine::Ballista { scheduler, stage } => {
             use ballista::prelude::SessionContextExt;
             let ctx = SessionContext::remote(&format!("df://{scheduler}"))
@@ -328,9 +336,9 @@ pub async fn measure_on(
                 let _ = std::fs::remove_dir_all(&folder);
             }
             result.map_err(|e| match e {
-                MeasureError::Engine(m) => MeasureError::Engine(format!(
-                    "on the Ballista cluster at {scheduler}: {m}"
-                )),
+                MeasureError::Engine(m) => {
+                    MeasureError::Engine(format!("on the Ballista cluster at {scheduler}: {m}"))
+                }
                 other => other,
             })
         }
@@ -403,9 +411,7 @@ pub fn summarise(spec: &Spec, inputs: inputs::Inputs, table: &compute::PersonTab
     let nt = members.iter().filter(|m| m.treated).count();
     let nc = members.len() - nt;
     // Savings are over the treated members compared.
-    let compared = matched
-        .as_ref()
-        .map_or(nt, |m| m.summary.matched_treatment);
+    let compared = matched.as_ref().map_or(nt, |m| m.summary.matched_treatment);
     let per_person_of = |agency: &str, e: &Estimate| PerPerson {
         agency: agency.to_string(),
         treatment_before: e.treatment_before,

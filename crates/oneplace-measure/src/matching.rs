@@ -78,8 +78,16 @@ pub fn coarsened_exact(members: &[Member], matching: &Matching) -> Matched {
         }
     }
     let matched = |s: &(Vec<usize>, Vec<usize>)| !s.0.is_empty() && !s.1.is_empty();
-    let m_t: usize = strata.values().filter(|s| matched(s)).map(|s| s.0.len()).sum();
-    let m_c: usize = strata.values().filter(|s| matched(s)).map(|s| s.1.len()).sum();
+    let m_t: usize = strata
+        .values()
+        .filter(|s| matched(s))
+        .map(|s| s.0.len())
+        .sum();
+    let m_c: usize = strata
+        .values()
+        .filter(|s| matched(s))
+        .map(|s| s.1.len())
+        .sum();
     let mut weights = vec![0.0; members.len()];
     for s in strata.values().filter(|s| matched(s)) {
         for &i in &s.0 {

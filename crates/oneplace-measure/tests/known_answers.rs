@@ -502,7 +502,8 @@ fn a_matching_attribute_missing_or_not_a_number_is_located() {
             ("events.csv", EVENTS),
         ],
     );
-    let spec = format!("{SPEC}\n[matching]\nattributes = [{{ name = \"age\", cut_points = [18, 65] }}]\n");
+    let spec =
+        format!("{SPEC}\n[matching]\nattributes = [{{ name = \"age\", cut_points = [18, 65] }}]\n");
     let spec = parse_spec("spec.toml", &spec, dir.path()).unwrap();
     let e = run(&spec).err().expect("no age column").to_string();
     assert!(e.contains("cohort.csv") && e.contains("age"), "{e}");
@@ -513,7 +514,13 @@ fn a_matching_attribute_missing_or_not_a_number_is_located() {
     assert!(e.contains("row 2") && e.contains("forty"), "{e}");
 
     // Cut points out of order are the spec's mistake, at its line.
-    let bad = format!("{SPEC}\n[matching]\nattributes = [{{ name = \"age\", cut_points = [65, 18] }}]\n");
-    let e = parse_spec("spec.toml", &bad, dir.path()).unwrap_err().to_string();
-    assert!(e.contains("spec.toml:") && e.contains("not ascending"), "{e}");
+    let bad =
+        format!("{SPEC}\n[matching]\nattributes = [{{ name = \"age\", cut_points = [65, 18] }}]\n");
+    let e = parse_spec("spec.toml", &bad, dir.path())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("spec.toml:") && e.contains("not ascending"),
+        "{e}"
+    );
 }
