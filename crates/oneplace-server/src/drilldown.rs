@@ -1,0 +1,620 @@
+//! Behind the monitoring report's figures: the postings that make a line's,
+//! a scheme's or a partner's actual to date, and the overview's chart of
+//! each line's budget against its forecast outturn.
+//!
+//! The postings are read from the ledger as loaded (`oneplace_ledger`):
+//! expenditure postings of the year up to the end of the period, on the
+//! line (scheme and source), the scheme, or every line a partner
+//! commissions. A partner's actual is each line's actual shared by the
+//! commissioning split, to the penny, as the monitoring report shares it
+//! (`oneplace_core::allocate_weights` over the split in basis points), so
+//! the page lists the lines' postings and each line's share beside them.
+//! The monitoring report's own figure is shown with the total, so a reader
+//! can see the two agree.
+
+use axum::Json;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use minijinja::context;
+use oneplace_core::{Money, Period, allocate_weights};
+use oneplace_ledger::Ledger;
+use oneplace_ledger::model::{NONE, Root};
+use oneplace_ledger::report::Monitoring;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Current;
+use crate::pages::{base, monitoring_of, user_place};
+use crate::templates::escape_html;
+use crate::{AppState, Routes, error_response, render};
+
+pub(crate) fn routes(r: Routes) -> Routes {
+    r.add(
+        "GET",
+        "/p/{place}/ledger/{doc}/postings",
+        get(drilldown_page),
+    )
+    .add(
+        "GET",
+        "/api/places/{place}/ledger/{doc}/postings",
+        get(drilldown_api),
+    )
+}
+
+/// Which figure to open: a line (`scheme` and `source`), a scheme, a
+/// partner, or (nothing given) the pool's total.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub(crate) struct DrillQuery {
+    pub period: Option<String>,
+    pub scheme: Option<String>,
+    pub source: Option<String>,
+    pub partner: Option<String>,
+}
+
+impl DrillQuery {
+    fn given(v: &Option<String>) -> Option<&str> {
+        v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    }
+}
+
+#[derive(Serialize)]
+pub(crate) struct PostingRow {
+    pub date: String,
+    pub description: String,
+    pub reference: Option<String>,
+    /// The partner whose ledger the posting came from.
+    pub partner: String,
+    pub scheme: String,
+    pub source: String,
+    pub account: String,
+    pub amount: Money,
+}
+
+/// A partner's share of one line's actual to date.
+#[derive(Serialize)]
+pub(crate) struct LineShare {
+    pub scheme: String,
+    pub source: String,
+    pub actual: Money,
+    /// The partner's commissioning share, in percent.
+    pub share_percent: f64,
+    pub share: Money,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Drill {
+    pub period: String,
+    pub scheme: Option<String>,
+    pub source: Option<String>,
+    pub partner: Option<String>,
+    /// What is listed, in words.
+    pub title: String,
+    pub postings: Vec<PostingRow>,
+    /// The sum of the postings listed.
+    pub postings_total: Money,
+    /// For a partner: each line it commissions, with its share.
+    pub shares: Vec<LineShare>,
+    /// The figure the postings make: the postings' total, or for a partner
+    /// the sum of its shares.
+    pub actual: Money,
+    /// The monitoring report's actual to date for the same line, scheme,
+    /// partner or total.
+    pub report_actual: Money,
+}
+
+/// The postings behind a figure, or why there are none to show (an unknown
+/// scheme, source or partner, or a source without a scheme).
+pub(crate) fn drill(ledger: &Ledger, m: &Monitoring, q: &DrillQuery) -> Result<Drill, String> {
+    let period = Period::parse(&m.period).map_err(|e| format!("period: {e}"))?;
+    let (start, end) = (period.year().first_day(), period.last_day());
+    let scheme = DrillQuery::given(&q.scheme);
+    let source = DrillQuery::given(&q.source);
+    let partner = DrillQuery::given(&q.partner);
+    let scheme_id = scheme
+        .map(|s| {
+            ledger
+                .scheme(s)
+                .ok_or(format!("no scheme {s} in this pool"))
+        })
+        .transpose()?;
+    let source_id = source
+        .map(|s| {
+            ledger
+                .source(s)
+                .ok_or(format!("no funding source {s} in this pool"))
+        })
+        .transpose()?;
+    let partner_id = partner
+        .map(|p| {
+            ledger
+                .partner(p)
+                .ok_or(format!("no partner {p} in this pool"))
+        })
+        .transpose()?;
+    if partner_id.is_some() && (scheme_id.is_some() || source_id.is_some()) {
+        return Err("name a partner, or a scheme (and source), not both".into());
+    }
+    if source_id.is_some() && scheme_id.is_none() {
+        return Err("a funding source needs its scheme".into());
+    }
+    // For a partner: the share of each line it commissions, in basis points.
+    let commissioned = |s: u32| -> Option<(usize, Vec<i64>)> {
+        let pid = partner_id?;
+        let split = &ledger.schemes[s as usize].commissioners;
+        let i = split.iter().position(|(p, _)| *p == pid)?;
+        Some((i, split.iter().map(|(_, bp)| i64::from(*bp)).collect()))
+    };
+    let keep = |s: u32, f: u32| match (partner_id, scheme_id, source_id) {
+        (Some(_), _, _) => commissioned(s).is_some(),
+        (None, Some(sc), Some(so)) => s == sc && f == so,
+        (None, Some(sc), None) => s == sc,
+        (None, None, _) => true,
+    };
+    let name = |v: &[String], i: u32| {
+        if i == NONE {
+            String::new()
+        } else {
+            v[i as usize].clone()
+        }
+    };
+    let partners: Vec<String> = ledger.partners.iter().map(|p| p.id.clone()).collect();
+    let schemes: Vec<String> = ledger.schemes.iter().map(|p| p.id.clone()).collect();
+    let sources: Vec<String> = ledger.sources.iter().map(|p| p.id.clone()).collect();
+    let mut postings = Vec::new();
+    // Each (scheme, source) line's actual, for a partner's shares.
+    let mut lines: Vec<((u32, u32), Money)> = Vec::new();
+    for t in &ledger.transactions {
+        if t.date < start || t.date > end {
+            continue;
+        }
+        for p in ledger.postings_of(t) {
+            let account = &ledger.accounts[p.account as usize];
+            if account.root != Root::Expenditure || !keep(p.scheme, p.source) {
+                continue;
+            }
+            match lines.iter_mut().find(|(k, _)| *k == (p.scheme, p.source)) {
+                Some((_, total)) => *total += p.amount,
+                None => lines.push(((p.scheme, p.source), p.amount)),
+            }
+            postings.push(PostingRow {
+                date: t.date.to_string(),
+                description: t.description.clone(),
+                reference: t.reference.clone(),
+                partner: name(&partners, p.partner),
+                scheme: name(&schemes, p.scheme),
+                source: name(&sources, p.source),
+                account: account.name.clone(),
+                amount: p.amount,
+            });
+        }
+    }
+    lines.sort_by_key(|(k, _)| *k);
+    let postings_total: Money = postings.iter().map(|p| p.amount).sum();
+    let mut shares = Vec::new();
+    for ((s, f), actual) in &lines {
+        if let Some((i, weights)) = commissioned(*s) {
+            let parts = allocate_weights(*actual, &weights).map_err(|e| e.to_string())?;
+            shares.push(LineShare {
+                scheme: name(&schemes, *s),
+                source: name(&sources, *f),
+                actual: *actual,
+                share_percent: weights[i] as f64 / 100.0,
+                share: parts[i],
+            });
+        }
+    }
+    let actual = if partner_id.is_some() {
+        shares.iter().map(|s| s.share).sum()
+    } else {
+        postings_total
+    };
+    let (title, report_actual) = match (partner, scheme, source) {
+        (Some(p), _, _) => (
+            format!("Postings behind {p}'s actual to date"),
+            m.partners
+                .iter()
+                .find(|r| r.id == p)
+                .map_or(Money::ZERO, |r| r.figures.actual),
+        ),
+        (None, Some(s), Some(f)) => (
+            format!("Postings behind the line {s}, {f}"),
+            m.lines
+                .iter()
+                .find(|l| l.scheme == s && l.source == f)
+                .map_or(Money::ZERO, |l| l.figures.actual),
+        ),
+        (None, Some(s), None) => (
+            format!("Postings behind the scheme {s}"),
+            m.schemes
+                .iter()
+                .find(|r| r.id == s)
+                .map_or(Money::ZERO, |r| r.figures.actual),
+        ),
+        (None, None, _) => (
+            "Postings behind the pool's actual to date".to_string(),
+            m.total.actual,
+        ),
+    };
+    Ok(Drill {
+        period: m.period.clone(),
+        scheme: scheme.map(str::to_string),
+        source: source.map(str::to_string),
+        partner: partner.map(str::to_string),
+        title,
+        postings,
+        postings_total,
+        shares,
+        actual,
+        report_actual,
+    })
+}
+
+/// The query string that opens a figure's postings.
+pub(crate) fn drill_query(
+    period: &str,
+    scheme: Option<&str>,
+    source: Option<&str>,
+    partner: Option<&str>,
+) -> String {
+    let enc = |s: &str| {
+        s.replace('%', "%25")
+            .replace('&', "%26")
+            .replace('/', "%2F")
+            .replace(' ', "+")
+            .replace('#', "%23")
+    };
+    let mut q = format!("period={}", enc(period));
+    for (k, v) in [("scheme", scheme), ("source", source), ("partner", partner)] {
+        if let Some(v) = v {
+            q.push_str(&format!("&{k}={}", enc(v)));
+        }
+    }
+    q
+}
+
+async fn load(
+    state: &AppState,
+    current: &Current,
+    place: &str,
+    doc: &str,
+    q: &DrillQuery,
+    path: &str,
+) -> Result<(oneplace_store::Place, Drill), Response> {
+    let place = user_place(state, current, place, path).await?;
+    let (ledger, m) = monitoring_of(state, &place.id, doc, q.period.as_deref(), path).await?;
+    let d = drill(&ledger, &m, q)
+        .map_err(|e| error_response(state, path, StatusCode::NOT_FOUND, &e))?;
+    Ok((place, d))
+}
+
+async fn drilldown_page(
+    State(state): State<AppState>,
+    current: Current,
+    Path((place, doc)): Path<(String, String)>,
+    Query(q): Query<DrillQuery>,
+    req: Request,
+) -> Result<Response, Response> {
+    let path = req.uri().path();
+    let (place, d) = load(&state, &current, &place, &doc, &q, path).await?;
+    let money = |m: Money| m.to_string();
+    let postings: Vec<minijinja::Value> = d
+        .postings
+        .iter()
+        .map(|p| {
+            context! {
+                date => p.date, description => p.description, reference => p.reference,
+                partner => p.partner, scheme => p.scheme, source => p.source,
+                account => p.account, amount => money(p.amount),
+            }
+        })
+        .collect();
+    let shares: Vec<minijinja::Value> = d
+        .shares
+        .iter()
+        .map(|s| {
+            context! {
+                scheme => s.scheme, source => s.source, actual => money(s.actual),
+                share_percent => format!("{}%", s.share_percent), share => money(s.share),
+            }
+        })
+        .collect();
+    let query = drill_query(
+        &d.period,
+        d.scheme.as_deref(),
+        d.source.as_deref(),
+        d.partner.as_deref(),
+    );
+    Ok(render(
+        &state,
+        "drilldown.html",
+        context! { ..base(&current, &place, "overview"), ..context! {
+            doc => doc,
+            d => context! {
+                title => d.title, period => d.period, partner => d.partner,
+                postings_total => money(d.postings_total), actual => money(d.actual),
+                report_actual => money(d.report_actual), agrees => d.actual == d.report_actual,
+            },
+            postings => postings,
+            shares => shares,
+            report_link => format!("/p/{}/ledger/{doc}?period={}", place.id, d.period.replace('/', "%2F").replace(' ', "+")),
+            json => format!("/api/places/{}/ledger/{doc}/postings?{query}", place.id),
+            spreadsheet => context! {
+                xlsx => format!("/p/{}/download/postings/{doc}?format=xlsx&{query}", place.id),
+                csv => format!("/p/{}/download/postings/{doc}?format=csv&{query}", place.id),
+            },
+        } },
+    ))
+}
+
+async fn drilldown_api(
+    State(state): State<AppState>,
+    current: Current,
+    Path((place, doc)): Path<(String, String)>,
+    Query(q): Query<DrillQuery>,
+    req: Request,
+) -> Result<Response, Response> {
+    let path = req.uri().path();
+    let (_, d) = load(&state, &current, &place, &doc, &q, path).await?;
+    Ok(Json(d).into_response())
+}
+
+/// The drill-down's postings as a report table, for the downloads.
+pub(crate) fn drill_document(d: &Drill) -> oneplace_report::Document {
+    use oneplace_report::{Cell, Document, Section, Table};
+    let mut t = Table::new(&[
+        ("date", "Date"),
+        ("description", "Description"),
+        ("partner", "Partner"),
+        ("scheme", "Scheme"),
+        ("source", "Source"),
+        ("account", "Account"),
+        ("reference", "Reference"),
+        ("amount", "Amount"),
+    ]);
+    for p in &d.postings {
+        t.push(vec![
+            p.date.as_str().into(),
+            p.description.as_str().into(),
+            p.partner.as_str().into(),
+            p.scheme.as_str().into(),
+            p.source.as_str().into(),
+            p.account.as_str().into(),
+            p.reference.as_deref().unwrap_or("").into(),
+            Cell::Money(p.amount),
+        ]);
+    }
+    t.push(vec![
+        "Total".into(),
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Money(d.postings_total),
+    ]);
+    let mut doc = Document::new(format!("{}, {}", d.title, d.period))
+        .with_section(Section::new("postings", "Postings", t));
+    if !d.shares.is_empty() {
+        let mut s = Table::new(&[
+            ("scheme", "Scheme"),
+            ("source", "Source"),
+            ("actual", "Line's actual to date"),
+            ("share_percent", "Commissioning share (%)"),
+            ("share", "Partner's share"),
+        ]);
+        for l in &d.shares {
+            s.push(vec![
+                l.scheme.as_str().into(),
+                l.source.as_str().into(),
+                Cell::Money(l.actual),
+                Cell::Number {
+                    value: l.share_percent,
+                    decimals: 2,
+                },
+                Cell::Money(l.share),
+            ]);
+        }
+        s.push(vec![
+            "Total".into(),
+            Cell::Empty,
+            Cell::Money(d.postings_total),
+            Cell::Empty,
+            Cell::Money(d.actual),
+        ]);
+        doc = doc.with_section(Section::new("shares", "Shares by line", s));
+    }
+    doc
+}
+
+// ── the overview's chart ─────────────────────────────────────────────
+
+/// Budget against forecast outturn for each line of a monitoring report,
+/// as an inline SVG: two bars a line, the lines over materiality drawn in
+/// another colour and marked in words (not by colour alone). The caller
+/// shows the same figures as a table beside it.
+pub(crate) fn monitoring_chart(m: &Monitoring, id: &str) -> String {
+    const LABEL_W: f64 = 280.0;
+    const BAR_W: f64 = 380.0;
+    const ROW_H: f64 = 46.0;
+    const TOP: f64 = 40.0;
+    let width = LABEL_W + BAR_W + 30.0;
+    let height = TOP + ROW_H * m.lines.len().max(1) as f64 + 40.0;
+    let max = m
+        .lines
+        .iter()
+        .flat_map(|l| {
+            [
+                l.figures.annual_budget.pence(),
+                l.figures.forecast_outturn.pence(),
+            ]
+        })
+        .map(i64::abs)
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let x = |pence: i64| (pence.max(0) as f64 / max * BAR_W).max(0.0);
+    let flagged = m.lines.iter().filter(|l| l.flagged).count();
+    let title = format!("Budget and forecast outturn by line, {}", m.period);
+    let desc = format!(
+        "{} lines; {} over the materiality threshold. {}",
+        m.lines.len(),
+        flagged,
+        m.lines
+            .iter()
+            .map(|l| format!(
+                "{} ({}): budget {}, forecast outturn {}{}.",
+                l.scheme,
+                l.source,
+                l.figures.annual_budget,
+                l.figures.forecast_outturn,
+                if l.flagged { ", over materiality" } else { "" }
+            ))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let mut s = format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" width="100%" aria-labelledby="{id}-t {id}-d" class="monitoring-chart" font-family="sans-serif" font-size="13"><title id="{id}-t">{}</title><desc id="{id}-d">{}</desc>"##,
+        escape_html(&title),
+        escape_html(&desc)
+    );
+    // Legend.
+    s.push_str(&format!(
+        r##"<g class="legend"><rect x="{LABEL_W}" y="8" width="14" height="14" fill="#0072B2"/><text x="{}" y="20" fill="#222">Annual budget</text><rect x="{}" y="8" width="14" height="14" fill="#8F4A00"/><text x="{}" y="20" fill="#222">Forecast outturn</text><rect x="{}" y="8" width="14" height="14" fill="#C0001A" stroke="#000" stroke-width="1.5"/><text x="{}" y="20" fill="#222">Over materiality</text></g>"##,
+        LABEL_W + 20.0,
+        LABEL_W + 130.0,
+        LABEL_W + 150.0,
+        LABEL_W + 270.0,
+        LABEL_W + 290.0
+    ));
+    // Axis at zero, gridlines at quarters.
+    for i in 0..=4 {
+        let gx = LABEL_W + BAR_W * f64::from(i) / 4.0;
+        let value = Money::from_pence((max * f64::from(i) / 4.0).round() as i64);
+        s.push_str(&format!(
+            r##"<line x1="{gx}" y1="{TOP}" x2="{gx}" y2="{}" stroke="#bbb" stroke-width="1"/><text x="{gx}" y="{}" text-anchor="middle" fill="#222" font-size="11">{}</text>"##,
+            height - 30.0,
+            height - 14.0,
+            escape_html(&short_money(value))
+        ));
+    }
+    for (i, l) in m.lines.iter().enumerate() {
+        let y = TOP + ROW_H * i as f64;
+        let f = &l.figures;
+        let label = format!("{} ({})", l.scheme, l.source);
+        let (fill, stroke, mark) = if l.flagged {
+            (
+                "#C0001A",
+                r##" stroke="#000" stroke-width="1.5""##,
+                ", variance over materiality",
+            )
+        } else {
+            ("#8F4A00", "", "")
+        };
+        s.push_str(&format!(
+            r##"<g class="line{}"><text x="{}" y="{}" text-anchor="end" fill="#222">{}</text><text x="{}" y="{}" text-anchor="end" fill="#222" font-size="11">{}</text><rect x="{LABEL_W}" y="{}" width="{:.1}" height="14" fill="#0072B2"><title>{}: annual budget {}</title></rect><rect x="{LABEL_W}" y="{}" width="{:.1}" height="14" fill="{fill}"{stroke}><title>{}: forecast outturn {}{}</title></rect></g>"##,
+            if l.flagged { " flagged" } else { "" },
+            LABEL_W - 8.0,
+            y + 16.0,
+            escape_html(&label),
+            LABEL_W - 8.0,
+            y + 31.0,
+            if l.flagged { "over materiality" } else { "" },
+            y + 4.0,
+            x(f.annual_budget.pence()),
+            escape_html(&label),
+            f.annual_budget,
+            y + 20.0,
+            x(f.forecast_outturn.pence()),
+            escape_html(&label),
+            f.forecast_outturn,
+            mark
+        ));
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// `£2.4m`, `£300k`, `£950`: axis labels.
+fn short_money(m: Money) -> String {
+    let pounds = m.pence() as f64 / 100.0;
+    if pounds.abs() >= 1_000_000.0 {
+        format!("£{:.1}m", pounds / 1_000_000.0)
+    } else if pounds.abs() >= 1_000.0 {
+        format!("£{:.0}k", pounds / 1_000.0)
+    } else {
+        format!("£{pounds:.0}")
+    }
+}
+
+/// The chart's figures as rows of a table (the chart's text alternative).
+#[derive(Serialize)]
+pub(crate) struct ChartRow {
+    pub scheme: String,
+    pub source: String,
+    pub annual_budget: String,
+    pub forecast_outturn: String,
+    pub variance: String,
+    pub flagged: bool,
+    pub postings: String,
+}
+
+pub(crate) fn chart_rows(m: &Monitoring, place: &str, doc: &str) -> Vec<ChartRow> {
+    m.lines
+        .iter()
+        .map(|l| ChartRow {
+            scheme: l.scheme.clone(),
+            source: l.source.clone(),
+            annual_budget: l.figures.annual_budget.to_string(),
+            forecast_outturn: l.figures.forecast_outturn.to_string(),
+            variance: l.figures.variance.to_string(),
+            flagged: l.flagged,
+            postings: format!(
+                "/p/{place}/ledger/{doc}/postings?{}",
+                drill_query(&m.period, Some(&l.scheme), Some(&l.source), None)
+            ),
+        })
+        .collect()
+}
+
+/// Links each row of the monitoring report's tables (lines, schemes,
+/// partners, and the lines' total) to the postings behind its actual.
+pub(crate) fn link_rows(doc: &mut crate::domain::HtmlDocument, m: &Monitoring, base: &str) {
+    let link = |scheme: Option<&str>, source: Option<&str>, partner: Option<&str>| {
+        Some(format!(
+            "{base}/postings?{}",
+            drill_query(&m.period, scheme, source, partner)
+        ))
+    };
+    for section in &mut doc.sections {
+        let hrefs: Vec<Option<String>> = match section.id.as_str() {
+            "lines" => m
+                .lines
+                .iter()
+                .map(|l| link(Some(&l.scheme), Some(&l.source), None))
+                .chain(std::iter::once(link(None, None, None)))
+                .collect(),
+            "schemes" => m
+                .schemes
+                .iter()
+                .map(|r| link(Some(&r.id), None, None))
+                .collect(),
+            "partners" => m
+                .partners
+                .iter()
+                .map(|r| link(None, None, Some(&r.id)))
+                .collect(),
+            _ => continue,
+        };
+        for (row, href) in section.rows.iter_mut().zip(hrefs) {
+            if let Some(first) = row.first_mut() {
+                first.href = href;
+            }
+        }
+        section
+            .notes
+            .push("Each row's first cell links to the postings behind its actual to date.".into());
+    }
+}
