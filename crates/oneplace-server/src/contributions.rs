@@ -169,8 +169,59 @@ async fn list_page(
     Ok(render(
         &state,
         "contributions.html",
-        context! { ..base(&current, &place, "overview"), ..context! { journal => d.meta, rows => rows } },
+        context! { ..base(&current, &place, "overview"), ..context! {
+            journal => d.meta, rows => rows,
+            spreadsheet => context! {
+                xlsx => format!("/p/{}/download/contributions/{doc}?format=xlsx", place.id),
+                csv => format!("/p/{}/download/contributions/{doc}?format=csv", place.id),
+            },
+            json => format!("/api/places/{}/ledger/{doc}/contributions", place.id),
+        } },
     ))
+}
+
+/// The contributions as a report table, for the downloads.
+pub(crate) async fn contributions_document(
+    state: &AppState,
+    current: &Current,
+    place: &str,
+    doc: &str,
+    path: &str,
+) -> Result<oneplace_report::Document, Response> {
+    use oneplace_report::{Cell, Document, Section, Table};
+    let (_, d, ledger) = journal(state, current, place, doc, path).await?;
+    let mut t = Table::new(&[
+        ("partner", "Partner"),
+        ("year", "Year"),
+        ("source", "Source"),
+        ("amount", "Contribution"),
+        ("client_income", "Client income"),
+        ("net", "Net"),
+        ("instalments", "Instalments"),
+    ]);
+    for c in views(&ledger) {
+        t.push(vec![
+            c.partner.as_str().into(),
+            c.year.as_str().into(),
+            c.source.as_str().into(),
+            Cell::Money(c.amount),
+            Cell::Money(c.client_income),
+            Cell::Money(c.net),
+            c.instalments
+                .iter()
+                .map(|i| format!("{} {}", i.date, i.amount))
+                .collect::<Vec<_>>()
+                .join("; ")
+                .into(),
+        ]);
+    }
+    Ok(
+        Document::new(format!("{}: contributions", d.meta.title)).with_section(Section::new(
+            "contributions",
+            "Contributions",
+            t,
+        )),
+    )
 }
 
 async fn list_api(

@@ -455,6 +455,11 @@ pub(crate) fn monitoring_chart(m: &Monitoring, id: &str) -> String {
         .max()
         .unwrap_or(0)
         .max(1) as f64;
+    // Gridlines at a round step (1, 2, 2.5 or 5 × a power of ten), the
+    // scale running to the first one past the largest figure.
+    let step = nice_step(max / 4.0);
+    let ticks = (max / step).ceil().max(1.0) as u32;
+    let max = step * f64::from(ticks);
     let x = |pence: i64| (pence.max(0) as f64 / max * BAR_W).max(0.0);
     let flagged = m.lines.iter().filter(|l| l.flagged).count();
     let title = format!("Budget and forecast outturn by line, {}", m.period);
@@ -490,9 +495,9 @@ pub(crate) fn monitoring_chart(m: &Monitoring, id: &str) -> String {
         LABEL_W + 290.0
     ));
     // Axis at zero, gridlines at quarters.
-    for i in 0..=4 {
-        let gx = LABEL_W + BAR_W * f64::from(i) / 4.0;
-        let value = Money::from_pence((max * f64::from(i) / 4.0).round() as i64);
+    for i in 0..=ticks {
+        let gx = LABEL_W + BAR_W * f64::from(i) / f64::from(ticks);
+        let value = Money::from_pence((step * f64::from(i)).round() as i64);
         s.push_str(&format!(
             r##"<line x1="{gx}" y1="{TOP}" x2="{gx}" y2="{}" stroke="#bbb" stroke-width="1"/><text x="{gx}" y="{}" text-anchor="middle" fill="#222" font-size="11">{}</text>"##,
             height - 30.0,
@@ -537,11 +542,25 @@ pub(crate) fn monitoring_chart(m: &Monitoring, id: &str) -> String {
     s
 }
 
+/// The round step at or above `raw`: 1, 2, 2.5 or 5 times a power of ten.
+fn nice_step(raw: f64) -> f64 {
+    if raw <= 0.0 || !raw.is_finite() {
+        return 1.0;
+    }
+    let power = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * power)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * power)
+}
+
 /// `£2.4m`, `£300k`, `£950`: axis labels.
 fn short_money(m: Money) -> String {
     let pounds = m.pence() as f64 / 100.0;
     if pounds.abs() >= 1_000_000.0 {
-        format!("£{:.1}m", pounds / 1_000_000.0)
+        let m = format!("{:.2}", pounds / 1_000_000.0);
+        format!("£{}m", m.trim_end_matches('0').trim_end_matches('.'))
     } else if pounds.abs() >= 1_000.0 {
         format!("£{:.0}k", pounds / 1_000.0)
     } else {
@@ -616,5 +635,25 @@ pub(crate) fn link_rows(doc: &mut crate::domain::HtmlDocument, m: &Monitoring, b
         section
             .notes
             .push("Each row's first cell links to the postings behind its actual to date.".into());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn axis_steps_are_round() {
+        assert_eq!(super::nice_step(61_250_000.0), 100_000_000.0);
+        assert_eq!(super::nice_step(21_000.0), 25_000.0);
+        assert_eq!(super::nice_step(150.0), 200.0);
+        assert_eq!(super::nice_step(0.0), 1.0);
+    }
+
+    #[test]
+    fn axis_labels_are_short() {
+        use oneplace_core::Money;
+        assert_eq!(super::short_money(Money::from_pence(250_000_000)), "£2.5m");
+        assert_eq!(super::short_money(Money::from_pence(100_000_000)), "£1m");
+        assert_eq!(super::short_money(Money::from_pence(50_000_000)), "£500k");
+        assert_eq!(super::short_money(Money::ZERO), "£0");
     }
 }

@@ -61,6 +61,31 @@ async fn first_of_kind(
     place_document(state, place, &meta.id, kind, path).await
 }
 
+/// The place's estate file, read (`None` when it keeps none), to check a
+/// register against.
+pub(crate) async fn estate_file(
+    state: &AppState,
+    place: &str,
+) -> Result<Option<EstatePlace>, String> {
+    let metas = state
+        .store
+        .documents(place, Some("estate"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let Some(meta) = metas.into_iter().next() else {
+        return Ok(None);
+    };
+    let Some(d) = state
+        .store
+        .document(place, &meta.id)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(None);
+    };
+    Ok(read_place(&meta.id, &d.content).ok())
+}
+
 /// The place's estate file and register, read; 404 when the place keeps
 /// none, 422 with the reader's message when one does not read.
 async fn estate_of(
@@ -77,6 +102,21 @@ async fn estate_of(
     let r = read_register(&p, &register.meta.id, &register.content)
         .map_err(|e| unreadable(e.to_string()))?;
     Ok((place, p, r))
+}
+
+/// The estate report (`oneplace estate report`'s document), for the
+/// downloads.
+pub(crate) async fn estate_report(
+    state: &AppState,
+    current: &Current,
+    place: &str,
+    path: &str,
+) -> Result<oneplace_report::Document, Response> {
+    let (_, p, r) = estate_of(state, current, place, path).await?;
+    let analysis = oneplace_estate::analysis::analyse(&p, &r, p.analysis);
+    Ok(oneplace_estate::document::estate_document(
+        &p, &r, &analysis, None,
+    ))
 }
 
 async fn estate_page(
@@ -134,6 +174,10 @@ async fn estate_page(
             sites => sites,
             within_km => within,
             links => links.len(),
+            spreadsheet => context! {
+                xlsx => format!("/p/{}/download/estate/register?format=xlsx", place.id),
+                csv => format!("/p/{}/download/estate/register?format=csv", place.id),
+            },
         } },
     ))
 }

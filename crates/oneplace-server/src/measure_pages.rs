@@ -117,7 +117,7 @@ pub(crate) fn savings_chart(rows: &[SavingRow], id: &str) -> String {
     const LABEL_W: f64 = 120.0;
     const BAR_W: f64 = 460.0;
     const ROW_H: f64 = 62.0;
-    const TOP: f64 = 36.0;
+    const TOP: f64 = 76.0;
     let width = LABEL_W + BAR_W + 40.0;
     let height = TOP + ROW_H * rows.len().max(1) as f64 + 34.0;
     let values = rows.iter().flat_map(|r| {
@@ -154,10 +154,11 @@ pub(crate) fn savings_chart(rows: &[SavingRow], id: &str) -> String {
         ("#8F4A00", "Expected (appraisal)"),
     ];
     for (i, (colour, label)) in legend.iter().enumerate() {
-        let lx = LABEL_W + 190.0 * i as f64 - 110.0;
+        let ly = 6.0 + 20.0 * i as f64;
         s.push_str(&format!(
-            r##"<rect x="{lx}" y="8" width="14" height="14" fill="{colour}"/><text x="{}" y="20" fill="#222" font-size="12">{}</text>"##,
-            lx + 18.0,
+            r##"<rect x="{LABEL_W}" y="{ly}" width="14" height="14" fill="{colour}"/><text x="{}" y="{}" fill="#222" font-size="12">{}</text>"##,
+            LABEL_W + 20.0,
+            ly + 12.0,
             escape_html(label)
         ));
     }

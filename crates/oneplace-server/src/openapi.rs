@@ -81,7 +81,7 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
     (
         "POST",
         "/api/places/{place}/documents",
-        "Add or replace a document ({\"id\", \"kind\": journal|appraisal|agreement|mapping|plan, \"title\", \"content\"}), checked by its reader first (administrators and pool managers; analysts for appraisals)",
+        "Add or replace a document ({\"id\", \"kind\": journal|appraisal|agreement|mapping|plan|estate|register, \"title\", \"content\"}), checked by its reader first (administrators and pool managers; analysts for appraisals)",
         "The document's metadata (201).",
     ),
     (

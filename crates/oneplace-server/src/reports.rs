@@ -197,6 +197,11 @@ async fn download(
                 .map_err(|e| error_response(&state, path, StatusCode::NOT_FOUND, &e))?;
             crate::drilldown::drill_document(&d)
         }
+        "contributions" => {
+            crate::contributions::contributions_document(&state, &current, &place.id, &doc, path)
+                .await?
+        }
+        "estate" => crate::estate_pages::estate_report(&state, &current, &place.id, path).await?,
         "appraisal" => {
             let d = place_document(&state, &place.id, &doc, "appraisal", path).await?;
             let a = domain::appraisal(&d.meta.id, &d.content, state.data)

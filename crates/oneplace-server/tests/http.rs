@@ -2569,7 +2569,7 @@ async fn partner_leads_edit_their_own_contributions_only() {
 
 /// The measured results the demo seeds (`examples/deal/families-results.json`):
 /// police £212,400.00 gross and £96,300.00 net, DWP £148,900.00 and
-/// £61,200.00; no interval is given, and the page says so.
+/// £61,200.00, with their intervals and the appraisal's expectations.
 #[tokio::test]
 async fn measured_results_are_shown_gross_and_net() {
     let app = app().await;
@@ -2604,7 +2604,15 @@ async fn measured_results_are_shown_gross_and_net() {
         page.body
             .contains("<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\"")
     );
-    assert!(page.body.contains("not given"));
+    // The net savings' intervals and the appraisal's expectation, as the
+    // file gives them.
+    assert!(
+        page.body.contains("£41,800.00 to £150,900.00"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<td class=\"num\">£120,000.00</td>"));
+    assert!(page.body.contains("Gross change (not impact)"));
     // Not results, another place's: not found.
     let r = viewer
         .get(&app.router, "/p/northshire/results/northshire-bcf")
@@ -2686,6 +2694,12 @@ async fn partners_answer_the_readiness_survey() {
             .contains("answer for Northshire Integrated Care Board")
     );
     assert!(!deal.body.contains("answer for Northshire Police"));
+
+    // Without the CSRF token: refused.
+    let r = lead
+        .post_form(&app.router, page_path, &form(&[("respondent", "Mallory")]))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
 
     // A missing score and no respondent: 422, nothing saved.
     let before = app
@@ -2830,6 +2844,36 @@ async fn the_estate_is_drawn_as_a_map_with_its_sites_listed() {
     assert!(page.body.contains("<th scope=\"row\">County Hall</th>"));
     assert!(page.body.contains("52.74072"));
     assert_eq!(page.body.matches("<tr id=\"site-").count(), 39);
+    // A register is checked by the estate's reader before it is saved.
+    let mut admin = Browser::login(&app, "admin").await;
+    let csrf = admin.csrf.clone();
+    let register = include_str!("../../../examples/estate/register.csv");
+    let bad = register.replacen("52.740719", "north", 1);
+    let r = admin
+        .post_json(
+            &app.router,
+            "/api/places/northshire/documents",
+            serde_json::json!({"id": "estate-register", "kind": "register", "title": "Register", "content": bad}),
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["field"], "content");
+    let j = viewer
+        .get(&app.router, "/api/places/northshire/estate")
+        .await
+        .json();
+    assert_eq!(j["sites"].as_array().unwrap().len(), 39);
+    let r = admin
+        .post_json(
+            &app.router,
+            "/api/places/northshire/documents",
+            serde_json::json!({"id": "estate-register", "kind": "register", "title": "Register", "content": register}),
+            Some(&csrf),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.body);
+
     // Westmere keeps no register; Northshire's is not Westmere's to see.
     let mut wes = Browser::login(&app, "westmere-manager").await;
     assert_eq!(
@@ -2842,5 +2886,40 @@ async fn the_estate_is_drawn_as_a_map_with_its_sites_listed() {
             .status,
         StatusCode::NOT_FOUND
     );
+    app.db.finish().await;
+}
+
+/// The new tables as downloads: the contributions of
+/// `examples/ledger/northshire-bcf.journal` (the ICB's £3,600,000) and the
+/// estate report of `examples/estate/` (County Hall among its sites).
+#[tokio::test]
+async fn the_new_tables_download_as_csv() {
+    let app = app().await;
+    let mut viewer = Browser::login(&app, "viewer").await;
+    let r = viewer
+        .get(
+            &app.router,
+            "/p/northshire/download/contributions/northshire-bcf?format=csv",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("nhs-minimum"), "{}", r.body);
+    assert!(r.body.contains("3600000"), "{}", r.body);
+    let r = viewer
+        .get(
+            &app.router,
+            "/p/northshire/download/estate/register?format=csv",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("County Hall"));
+    let mut wes = Browser::login(&app, "westmere-manager").await;
+    let r = wes
+        .get(
+            &app.router,
+            "/p/northshire/download/contributions/northshire-bcf?format=csv",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
     app.db.finish().await;
 }
