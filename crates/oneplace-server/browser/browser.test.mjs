@@ -248,6 +248,33 @@ test("a finance lead edits its own contribution and is refused another partner's
   assert.equal(status, 403);
 });
 
+test('a finance lead answers the readiness survey by keyboard and the deal pools it', async () => {
+  const page = await logIn('icb-lead');
+  await page.goto(`${base}/p/northshire/deals/northshire-deal`);
+  await page.getByRole('link', { name: 'answer for Northshire Integrated Care Board' }).click();
+  await page.waitForURL(/\/readiness\/icb$/);
+  // examples/deal/readiness/icb.toml scores a sensible geography 2; the
+  // arrow key moves the choice to 3.
+  const group = page.getByRole('group', { name: /A sensible geography/ });
+  const emerging = group.getByRole('radio', { name: '2: Emerging' });
+  assert.equal(await emerging.isChecked(), true);
+  await emerging.focus();
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await group.getByRole('radio', { name: '3: Developing' }).isChecked(), true);
+  await page.getByRole('button', { name: 'Save the answers' }).click();
+  await assert.doesNotReject(page.getByText('The answers have been saved.').waitFor());
+  await checkAccessible(page, 'readiness survey saved');
+  await shot(page, '06c-readiness-saved');
+  // Pooled with the council's 3 and the police's 4: a mean of 10/3.
+  const item = await page.evaluate(async () => {
+    const r = await fetch('/api/places/northshire/deals/northshire-deal/readiness');
+    const j = await r.json();
+    return j.readiness.items.find((i) => i.id === 'sensible-geography');
+  });
+  assert.ok(Math.abs(item.mean - 10 / 3) < 1e-9, `mean ${item.mean}`);
+  assert.equal(item.spread, 1);
+});
+
 test('an appraisal shows its results', async () => {
   const page = await logIn('analyst');
   await page.goto(`${base}/p/northshire/appraisals`);
