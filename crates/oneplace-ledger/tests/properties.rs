@@ -1,6 +1,7 @@
 //! Every report's totals reconcile with the postings, for any ledger.
 
 use oneplace_core::{FinancialYear, Money, Period};
+use oneplace_ledger::report::drilldown::{Filter, drilldown};
 use oneplace_ledger::report::{annual_return, income_expenditure, monitoring, partner_positions};
 use oneplace_ledger::{Journal, load};
 use proptest::prelude::*;
@@ -127,5 +128,47 @@ proptest! {
         prop_assert_eq!(ar.closing_balance, ar.opening_balance + ar.total_income - ar.total_spending);
         let by_source: Money = ar.income_by_source.iter().map(|x| x.1).sum();
         prop_assert_eq!(by_source, ar.total_income);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The postings behind every line, scheme and partner of the
+    /// monitoring report add up to its actual to date, and the pool's are
+    /// the spending rows dated up to the period.
+    #[test]
+    fn drill_downs_add_up_to_the_monitoring_figures(
+        spends in prop::collection::vec((1u8..=12, 1u8..=28, 0u8..2, 0u8..3, -200_000i64..2_000_000), 0..40),
+        month in 1u8..=12,
+    ) {
+        let text = journal(&[], &spends);
+        let ledger = load(&[Journal { name: "p.journal", text: &text }]).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let period = Period::new(FinancialYear::starting(2025), month).unwrap();
+        let m = monitoring(&ledger, period);
+        for l in &m.lines {
+            let f = Filter { scheme: Some(&l.scheme), source: Some(&l.source), partner: None };
+            let d = drilldown(&ledger, &m, &f).unwrap();
+            prop_assert_eq!(d.actual, l.figures.actual);
+            prop_assert_eq!(d.report_actual, l.figures.actual);
+        }
+        for r in &m.schemes {
+            let d = drilldown(&ledger, &m, &Filter { scheme: Some(&r.id), ..Filter::default() }).unwrap();
+            prop_assert_eq!(d.actual, r.figures.actual);
+        }
+        for r in &m.partners {
+            let d = drilldown(&ledger, &m, &Filter { partner: Some(&r.id), ..Filter::default() }).unwrap();
+            prop_assert_eq!(d.actual, r.figures.actual);
+            let shares: Money = d.shares.iter().map(|s| s.share).sum();
+            prop_assert_eq!(shares, r.figures.actual);
+        }
+        let all = drilldown(&ledger, &m, &Filter::default()).unwrap();
+        prop_assert_eq!(all.postings.len(), spends.iter().filter(|s| s.0 <= month).count());
+        let spent: Money = spends.iter().filter(|s| s.0 <= month).map(|s| Money::from_pence(s.4)).sum();
+        prop_assert_eq!(all.actual, spent);
+        let source_alone = Filter { source: Some("nhs"), ..Filter::default() };
+        prop_assert!(drilldown(&ledger, &m, &source_alone).is_err());
+        let unknown = Filter { scheme: Some("nowhere"), ..Filter::default() };
+        prop_assert!(drilldown(&ledger, &m, &unknown).is_err());
     }
 }

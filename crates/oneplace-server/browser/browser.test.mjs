@@ -117,6 +117,12 @@ test('the login page and every page a user visits pass axe-core', async () => {
     ['new-document', '/p/northshire/documents-new'],
     ['account', '/account'],
     ['deal', '/p/northshire/deals/northshire-deal'],
+    ['postings', '/p/northshire/ledger/northshire-bcf/postings?partner=icb'],
+    ['contributions', '/p/northshire/ledger/northshire-bcf/contributions'],
+    ['results', '/p/northshire/results/families-results'],
+    ['estate', '/p/northshire/estate'],
+    ['readiness', '/p/northshire/deals/northshire-deal/readiness/icb'],
+    ['contribution-form', '/p/northshire/ledger/northshire-bcf/contributions/icb/nhs-minimum'],
   ]) {
     await page.goto(`${base}${path}`);
     await checkAccessible(page, name);
@@ -147,7 +153,12 @@ test('the overview shows the pool position and its alerts', async () => {
 test('a finance lead posts an extract: an error reported by row, fixed, then the monitoring report', async () => {
   const page = await logIn('icb-lead');
   await page.goto(`${base}/p/northshire/ledger/northshire-bcf/import`);
-  await page.getByLabel('Extract (CSV)').fill(extract.replace('NC4101', 'ZZ9999'));
+  // The extract as a file, through the file input.
+  await page.getByLabel('Extract file (CSV)').setInputFiles({
+    name: 'icb-2025-05.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(extract.replace('NC4101', 'ZZ9999')),
+  });
   await page.getByRole('button', { name: 'Check and preview' }).click();
   const alert = page.getByRole('alert');
   await assert.doesNotReject(alert.waitFor());
@@ -158,7 +169,11 @@ test('a finance lead posts an extract: an error reported by row, fixed, then the
   await checkAccessible(page, 'import with an error');
   await shot(page, '03-import-error');
 
-  await page.getByLabel('Extract (CSV)').fill(extract);
+  await page.getByLabel('Extract file (CSV)').setInputFiles({
+    name: 'icb-2025-05.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(extract),
+  });
   await page.getByRole('button', { name: 'Check and preview' }).click();
   await assert.doesNotReject(page.getByText('15 rows: 15 new transactions, 0 already in the ledger.').waitFor());
   await shot(page, '04-import-preview');
@@ -167,6 +182,19 @@ test('a finance lead posts an extract: an error reported by row, fixed, then the
   await assert.doesNotReject(page.getByText('The extract was posted: 15 new transactions.').waitFor());
   assert.match(await page.locator('h1').innerText(), /monitoring, 2025\/26 M02/);
   await shot(page, '05-monitoring-after-import');
+
+  // Drill down from the Home First NHS line to its postings: April's
+  // £98,000.00 and May's eight Home First rows (£97,066.15, summed by hand
+  // from the CSV file).
+  const lines = page.locator('section[aria-labelledby="s-lines"]');
+  await lines.getByRole('row').filter({ hasText: 'nhs-minimum' }).first().getByRole('link', { name: 'home-first' }).click();
+  await page.waitForURL(/\/postings\?/);
+  assert.match(await page.locator('h1').innerText(), /Postings behind the line home-first, nhs-minimum, 2025\/26 M02/);
+  assert.equal(await page.locator('#postings tbody tr').count(), 9);
+  assert.equal(await page.locator('#postings-total').innerText(), '£195,066.15');
+  assert.equal(await page.locator('#drill-report-actual').innerText(), '£195,066.15');
+  await checkAccessible(page, 'postings of a line');
+  await shot(page, '05b-postings');
 });
 
 test("a finance lead is refused another partner's edit", async () => {
@@ -190,6 +218,61 @@ test("a finance lead is refused another partner's edit", async () => {
   assert.match(await row.innerText(), /icb-lead/);
   assert.match(await row.innerText(), /route:POST \/p\/northshire\/partners\/county-council/);
   await shot(manager, '07-audit-refusal');
+});
+
+test("a finance lead edits its own contribution and is refused another partner's", async () => {
+  const page = await logIn('icb-lead');
+  await page.goto(`${base}/p/northshire/ledger/northshire-bcf/contributions`);
+  await checkAccessible(page, 'contributions');
+  assert.equal(await page.getByRole('link', { name: /Edit county-council/ }).count(), 0);
+  await page.getByRole('link', { name: "Edit icb's nhs-minimum contribution" }).click();
+  await checkAccessible(page, 'contribution form');
+  // A wrong amount is reported against its field; nothing is saved.
+  await page.getByLabel('Contribution (gross)').fill('lots');
+  await page.getByRole('button', { name: 'Save the contribution' }).click();
+  await assert.doesNotReject(page.getByRole('alert').waitFor());
+  assert.match(await page.getByRole('alert').innerText(), /is not an amount/);
+  await checkAccessible(page, 'contribution form with an error');
+  await page.getByLabel('Contribution (gross)').fill('£3,600,000');
+  await page.getByLabel('Instalments', { exact: true }).selectOption('quarterly');
+  await page.getByRole('button', { name: 'Save the contribution' }).click();
+  await assert.doesNotReject(page.getByText('The contribution has been saved.').waitFor());
+  await shot(page, '06b-contribution-saved');
+  // Another partner's, as a crafted request with a valid token: refused.
+  const csrf = await page.locator('input[name=csrf]').first().inputValue();
+  const status = await page.evaluate(async ([csrf]) => {
+    const body = new URLSearchParams({ csrf, year: '2025/26', amount: '£1', schedule: 'annual' });
+    const r = await fetch('/p/northshire/ledger/northshire-bcf/contributions/county-council/la-grant', { method: 'POST', body });
+    return r.status;
+  }, [csrf]);
+  assert.equal(status, 403);
+});
+
+test('a finance lead answers the readiness survey by keyboard and the deal pools it', async () => {
+  const page = await logIn('icb-lead');
+  await page.goto(`${base}/p/northshire/deals/northshire-deal`);
+  await page.getByRole('link', { name: 'answer for Northshire Integrated Care Board' }).click();
+  await page.waitForURL(/\/readiness\/icb$/);
+  // examples/deal/readiness/icb.toml scores a sensible geography 2; the
+  // arrow key moves the choice to 3.
+  const group = page.getByRole('group', { name: /A sensible geography/ });
+  const emerging = group.getByRole('radio', { name: '2: Emerging' });
+  assert.equal(await emerging.isChecked(), true);
+  await emerging.focus();
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await group.getByRole('radio', { name: '3: Developing' }).isChecked(), true);
+  await page.getByRole('button', { name: 'Save the answers' }).click();
+  await assert.doesNotReject(page.getByText('The answers have been saved.').waitFor());
+  await checkAccessible(page, 'readiness survey saved');
+  await shot(page, '06c-readiness-saved');
+  // Pooled with the council's 3 and the police's 4: a mean of 10/3.
+  const item = await page.evaluate(async () => {
+    const r = await fetch('/api/places/northshire/deals/northshire-deal/readiness');
+    const j = await r.json();
+    return j.readiness.items.find((i) => i.id === 'sensible-geography');
+  });
+  assert.ok(Math.abs(item.mean - 10 / 3) < 1e-9, `mean ${item.mean}`);
+  assert.equal(item.spread, 1);
 });
 
 test('an appraisal shows its results', async () => {

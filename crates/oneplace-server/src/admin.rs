@@ -419,7 +419,15 @@ async fn user_access_api(
 
 /// The kinds a document may be given here: those with a reader to check
 /// them against the place.
-pub const CHECKED_KINDS: [&str; 5] = ["journal", "appraisal", "agreement", "mapping", "plan"];
+pub const CHECKED_KINDS: [&str; 7] = [
+    "journal",
+    "appraisal",
+    "agreement",
+    "mapping",
+    "plan",
+    "estate",
+    "register",
+];
 
 #[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
@@ -522,6 +530,18 @@ async fn check_document(
         "plan" => match ledger_needed(ledger_without(state, &place.id, None).await?) {
             Err(e) => Err(e),
             Ok(l) => oneplace_ledger::contributions::parse_plan(id, &form.content, &l)
+                .map(|_| (None, Vec::new()))
+                .map_err(|e| ("content".into(), e.to_string())),
+        },
+        "estate" => oneplace_estate::read_place(id, &form.content)
+            .map(|_| (None, Vec::new()))
+            .map_err(|e| ("content".into(), e.to_string())),
+        "register" => match crate::estate_pages::estate_file(state, &place.id).await? {
+            None => Err((
+                "kind".into(),
+                "a register is checked against the place's estate file: add it first".into(),
+            )),
+            Some(p) => oneplace_estate::read_register(&p, id, &form.content)
                 .map(|_| (None, Vec::new()))
                 .map_err(|e| ("content".into(), e.to_string())),
         },

@@ -10,7 +10,7 @@
 use std::net::SocketAddr;
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -91,6 +91,38 @@ fn form_field<'a>(body: &'a [u8], name: &str) -> Option<&'a str> {
         .filter_map(|pair| pair.split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v)
+}
+
+/// A text field of a `multipart/form-data` body (a file upload's form),
+/// found in the body's first 64 KiB: forms put the token first (browsers
+/// send fields in the page's order), so the file after it is not read
+/// here.
+async fn multipart_field(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &axum::body::Bytes,
+    name: &str,
+) -> Option<String> {
+    let content_type = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    if !content_type.starts_with("multipart/form-data") {
+        return None;
+    }
+    // Only the start of the body: the token comes before any file, and a
+    // large file after it need not be read (nor count against a limit).
+    let start = body.slice(..body.len().min(64 * 1024));
+    let req = Request::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(start))
+        .ok()?;
+    let mut form = axum::extract::Multipart::from_request(req, state)
+        .await
+        .ok()?;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 /// Finds the session; checks CSRF on every request that can change
@@ -184,7 +216,13 @@ async fn check(
             );
         }
     };
-    let presented = header_token.or_else(|| form_field(&bytes, "csrf").map(str::to_string));
+    let presented = match header_token {
+        Some(t) => Some(t),
+        None => match multipart_field(&state, &parts.headers, &bytes, "csrf").await {
+            Some(t) => Some(t),
+            None => form_field(&bytes, "csrf").map(str::to_string),
+        },
+    };
     let ok =
         matches!((&expected, &presented), (Some(e), Some(p)) if !e.is_empty() && same_token(e, p));
     if !ok {

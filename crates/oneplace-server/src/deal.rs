@@ -61,7 +61,7 @@ impl Files for PlaceFiles {
     }
 }
 
-async fn load(
+pub(crate) async fn load(
     state: &AppState,
     place: &str,
     doc: &str,
@@ -139,6 +139,11 @@ async fn deal_page(
             doc => domain::html_document(&document.tables()),
             charts => charts,
             deal_downloads => context! { pdf => links("pdf"), html => links("html"), markdown => links("md") },
+            surveys => d.deal.partners.iter().map(|p| context! {
+                name => p.name,
+                href => format!("/p/{}/deals/{doc}/readiness/{}", place.id, p.id),
+                can_answer => crate::auth::permits(current.user(), crate::auth::Action::EditPartner(&p.id)),
+            }).collect::<Vec<_>>(),
             downloads => format!("/api/places/{}/deals/{doc}", place.id),
         } },
     ))

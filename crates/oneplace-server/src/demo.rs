@@ -116,6 +116,22 @@ const DOCUMENTS: &[Demo] = &[
         include_str!("../../../examples/deal/readiness/police.toml"),
     ),
     (
+        "northshire",
+        "estate-place",
+        "estate",
+        Some("Northshire public estate"),
+        None,
+        include_str!("../../../examples/estate/place.toml"),
+    ),
+    (
+        "northshire",
+        "estate-register",
+        "register",
+        Some("Northshire estate register"),
+        None,
+        include_str!("../../../examples/estate/register.csv"),
+    ),
+    (
         "westmere",
         "westmere-year-end",
         "journal",

@@ -71,6 +71,9 @@ pub struct HtmlCell {
     pub numeric: bool,
     /// Cells holding a flag (`OVER`, `UNDER`) are emphasised.
     pub flag: bool,
+    /// A link from the cell (a row's figures to the postings behind them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub href: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -124,6 +127,7 @@ pub fn html_document(doc: &Document) -> HtmlDocument {
                                         flag: s.table.columns[i].key == "flag" && !text.is_empty(),
                                         numeric: cell.is_numeric(),
                                         text,
+                                        href: None,
                                     }
                                 })
                                 .collect()

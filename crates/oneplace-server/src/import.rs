@@ -1,4 +1,5 @@
-//! Posting a partner's general-ledger extract to a pool: paste the CSV,
+//! Posting a partner's general-ledger extract to a pool: upload the CSV
+//! file (`multipart/form-data`, at most [`MAX_EXTRACT_BYTES`]) or paste it,
 //! choose the partner's mapping, see what it would post (or every row's
 //! problem), then confirm. The ledger crate does the reading and checking
 //! (`import::parse_mapping`, `import::import`); the journal document grows
@@ -9,8 +10,8 @@
 //! an unknown journal or mapping is 404; then the role (403 and an audit
 //! entry); then the extract (422 with every problem, nothing saved).
 
-use axum::extract::{FromRequest, Path, Request, State};
-use axum::http::StatusCode;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json};
@@ -29,7 +30,9 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .add(
             "POST",
             "/p/{place}/ledger/{doc}/import",
-            post(import_submit),
+            // The file's own limit is checked as it is read, with a clear
+            // message; the request as a whole is bounded by MAX_BODY_BYTES.
+            post(import_submit).layer(DefaultBodyLimit::max(crate::MAX_BODY_BYTES)),
         )
         .add(
             "POST",
@@ -38,6 +41,9 @@ pub(crate) fn routes(r: Routes) -> Routes {
         )
 }
 
+/// The largest extract file accepted: 4 MiB (some 40,000 rows).
+pub const MAX_EXTRACT_BYTES: usize = 4 * 1024 * 1024;
+
 #[derive(Deserialize, Default, serde::Serialize)]
 #[serde(default)]
 pub(crate) struct ImportForm {
@@ -45,6 +51,75 @@ pub(crate) struct ImportForm {
     pub csv: String,
     /// Present (any value) to post; absent to preview.
     pub confirm: Option<String>,
+    /// The uploaded file's name, when the extract came as a file.
+    #[serde(skip_deserializing)]
+    pub file_name: Option<String>,
+}
+
+/// Why an uploaded form could not be read.
+enum UploadError {
+    /// The file is over [`MAX_EXTRACT_BYTES`].
+    TooLarge,
+    /// Anything else: the message to show.
+    Bad(String),
+}
+
+/// The import form sent as `multipart/form-data`: the fields, with the
+/// file `extract` (when one was chosen) taking the place of pasted text.
+async fn read_multipart(mut mp: Multipart) -> Result<ImportForm, UploadError> {
+    let mut form = ImportForm::default();
+    let too_large = |e: &axum::extract::multipart::MultipartError| {
+        e.status() == StatusCode::PAYLOAD_TOO_LARGE || e.body_text().contains("limit")
+    };
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if too_large(&e) => return Err(UploadError::TooLarge),
+            Err(e) => return Err(UploadError::Bad(e.body_text())),
+        };
+        let name = field.name().unwrap_or("").to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let mut field = field;
+        let mut bytes = Vec::new();
+        loop {
+            match field.chunk().await {
+                Ok(Some(c)) => {
+                    bytes.extend_from_slice(&c);
+                    if bytes.len() > MAX_EXTRACT_BYTES {
+                        return Err(UploadError::TooLarge);
+                    }
+                }
+                Ok(None) => break,
+                Err(e) if too_large(&e) => return Err(UploadError::TooLarge),
+                Err(e) => return Err(UploadError::Bad(e.body_text())),
+            }
+        }
+        let text = |bytes: Vec<u8>| {
+            String::from_utf8(bytes).map_err(|_| {
+                UploadError::Bad(format!(
+                    "{name}: the file is not text in UTF-8: save the extract as CSV (UTF-8) and upload it again"
+                ))
+            })
+        };
+        match name.as_str() {
+            "mapping" => form.mapping = text(bytes)?,
+            "csv" if form.file_name.is_none() => form.csv = text(bytes)?,
+            "confirm" => form.confirm = Some(text(bytes)?),
+            "extract" => {
+                // A file input left empty is sent with no name and no bytes.
+                let chosen = file_name.as_deref().is_some_and(|n| !n.is_empty());
+                if chosen || !bytes.is_empty() {
+                    let text = text(bytes)?;
+                    // A byte-order mark from a spreadsheet's "CSV UTF-8" is not data.
+                    form.csv = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
+                    form.file_name = Some(file_name.unwrap_or_else(|| "extract".into()));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(form)
 }
 
 #[derive(Deserialize)]
@@ -125,10 +200,17 @@ async fn submit(
     if form.csv.trim().is_empty() {
         return Ok((
             place,
-            Outcome::Invalid(vec!["csv: paste the extract, header row first".into()]),
+            Outcome::Invalid(vec![
+                "extract: choose the extract's CSV file (or paste it), header row first".into(),
+            ]),
         ));
     }
-    let outcome = match import(&ledger, &mapping, "extract", &form.csv) {
+    let outcome = match import(
+        &ledger,
+        &mapping,
+        form.file_name.as_deref().unwrap_or("extract"),
+        &form.csv,
+    ) {
         Ok(o) => o,
         Err(e) => {
             return Ok((
@@ -236,6 +318,7 @@ fn page(
         "import.html",
         context! { ..base(current, place, "overview"), ..context! {
             journal => journal,
+            max_mb => MAX_EXTRACT_BYTES / (1024 * 1024),
             mappings => maps,
             form => form,
             errors => errors,
@@ -279,9 +362,54 @@ async fn import_submit(
     req: Request,
 ) -> Result<Response, Response> {
     let path = req.uri().path().to_string();
-    let Form(form): Form<ImportForm> = Form::from_request(req, &state)
-        .await
-        .map_err(|e| error_response(&state, &path, StatusCode::BAD_REQUEST, &e.body_text()))?;
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let form = if multipart {
+        let mp = Multipart::from_request(req, &state)
+            .await
+            .map_err(|e| error_response(&state, &path, StatusCode::BAD_REQUEST, &e.body_text()))?;
+        match read_multipart(mp).await {
+            Ok(f) => f,
+            Err(e) => {
+                // Nothing is read further and nothing saved: the form again,
+                // with the reason.
+                let place = user_place(&state, &current, &place, &path).await?;
+                let journal = place_document(&state, &place.id, &doc, "journal", &path).await?;
+                let maps = mappings(&state, &place.id, &path).await?;
+                let form = ImportForm {
+                    mapping: maps.first().map(|m| m.id.clone()).unwrap_or_default(),
+                    ..ImportForm::default()
+                };
+                let view = View {
+                    place: &place,
+                    journal: &journal.meta,
+                    maps: &maps,
+                    form: &form,
+                };
+                let (status, message) = match e {
+                    UploadError::TooLarge => (
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        format!(
+                            "extract: the file is larger than the {} MB limit: split the extract by month or cost centre and upload each part",
+                            MAX_EXTRACT_BYTES / (1024 * 1024)
+                        ),
+                    ),
+                    UploadError::Bad(m) => (StatusCode::BAD_REQUEST, m),
+                };
+                let mut r = page(&state, &current, &view, &[message], None);
+                *r.status_mut() = status;
+                return Ok(r);
+            }
+        }
+    } else {
+        let Form(form): Form<ImportForm> = Form::from_request(req, &state)
+            .await
+            .map_err(|e| error_response(&state, &path, StatusCode::BAD_REQUEST, &e.body_text()))?;
+        form
+    };
     let (place, outcome) = submit(&state, &current, &place, &doc, &form, &path).await?;
     if let Outcome::Posted(o) = &outcome {
         return Ok(Redirect::to(&format!(
@@ -319,6 +447,7 @@ async fn import_api(
         mapping: j.mapping,
         csv: j.csv,
         confirm: j.confirm.then(|| "1".to_string()),
+        file_name: None,
     };
     let (_, outcome) = submit(&state, &current, &place, &doc, &form, &path).await?;
     let summary = |o: &ImportOutcome, posted: bool| {

@@ -18,12 +18,17 @@
 mod admin;
 pub mod api;
 pub mod auth;
+mod contributions;
 mod deal;
 pub mod demo;
 pub mod domain;
+mod drilldown;
+mod estate_pages;
 mod import;
+mod measure_pages;
 pub mod openapi;
 pub mod pages;
+mod readiness_pages;
 mod reports;
 pub mod run;
 mod templates;
@@ -146,6 +151,8 @@ impl Routes {
 fn routes() -> Routes {
     let r = pages::routes(Routes::new());
     let r = reports::routes(import::routes(api::routes(r)));
+    let r = measure_pages::routes(contributions::routes(drilldown::routes(r)));
+    let r = estate_pages::routes(readiness_pages::routes(r));
     deal::routes(admin::routes(r))
 }
 

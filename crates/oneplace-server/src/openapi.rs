@@ -49,6 +49,24 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "The ledger's monitoring report, as `oneplace ledger report monitoring --format json`.",
     ),
     (
+        "GET",
+        "/api/places/{place}/ledger/{doc}/postings",
+        "The postings behind a monitoring figure's actual to date, for ?period= and a line (?scheme=&source=), a scheme (?scheme=), a partner (?partner=: each line it commissions, with its share) or the whole pool (nothing)",
+        "The postings (date, description, reference, partner, scheme, source, account, amount), their total, a partner's shares, and the monitoring report's own figure for comparison.",
+    ),
+    (
+        "GET",
+        "/api/places/{place}/ledger/{doc}/contributions",
+        "Each partner's contributions to a pool: year, partner, funding source, amount, client income, net and instalments",
+        "The contributions.",
+    ),
+    (
+        "POST",
+        "/api/places/{place}/ledger/{doc}/contributions/{partner}/{source}",
+        "Change a contribution ({\"year\", \"amount\", \"client_income\", \"schedule\": quarterly|monthly|annual|listed, \"instalments\": [[date, amount], …]}); the journal is read again before it is saved; pool managers and administrators, or that partner's finance lead; audited with the directive before and after",
+        "The contribution as saved.",
+    ),
+    (
         "POST",
         "/api/places/{place}/ledger/{doc}/import",
         "Post a partner's general-ledger extract ({\"mapping\": id, \"csv\": text, \"confirm\": bool}): a preview unless confirm is true; every problem by row and column, nothing saved; pool managers, administrators, or the mapping's partner's finance lead",
@@ -63,7 +81,7 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
     (
         "POST",
         "/api/places/{place}/documents",
-        "Add or replace a document ({\"id\", \"kind\": journal|appraisal|agreement|mapping|plan, \"title\", \"content\"}), checked by its reader first (administrators and pool managers; analysts for appraisals)",
+        "Add or replace a document ({\"id\", \"kind\": journal|appraisal|agreement|mapping|plan|estate|register, \"title\", \"content\"}), checked by its reader first (administrators and pool managers; analysts for appraisals)",
         "The document's metadata (201).",
     ),
     (
@@ -83,6 +101,30 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "/api/places/{place}/deals/{doc}",
         "A reform deal loaded with the evidence it cites (the place's appraisals, journals, results and readiness surveys): its balance for each party",
         "The deal's name and balance, as `oneplace deal balance --format json`.",
+    ),
+    (
+        "GET",
+        "/api/places/{place}/results/{doc}",
+        "A measurement's results: outcomes, savings by agency (gross change labelled gross, net impact by difference in differences with its interval where given) and the appraisal's expected savings beside them",
+        "The savings by agency and the results document as stored.",
+    ),
+    (
+        "GET",
+        "/api/places/{place}/deals/{doc}/readiness",
+        "The deal's readiness survey pooled: each item's scores, mean, lowest, highest, spread and disagreement, the tier met and the menu of credible asks",
+        "The deal's partners and the pooled readiness, as the deal's loader makes it.",
+    ),
+    (
+        "POST",
+        "/api/places/{place}/deals/{doc}/readiness/{partner}",
+        "A partner's answers to the readiness questionnaire ({\"respondent\", \"date\", \"scores\": {item: 1..scale}, \"comments\": {item: text}}), checked by the deal's reader and saved as the partner's readiness file; that partner's finance lead, pool managers, administrators",
+        "The pooled readiness after the change.",
+    ),
+    (
+        "GET",
+        "/api/places/{place}/estate",
+        "The shared estate: the estate register's sites (with their coordinates) and the co-location candidates",
+        "The estate's partners, sites and co-location candidates.",
     ),
     (
         "GET",

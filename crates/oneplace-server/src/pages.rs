@@ -310,6 +310,8 @@ async fn overview(
                         variance_percent: l.variance_percent.map_or_else(String::new, |v| Cell::Percent(v).to_string()),
                     }).collect::<Vec<_>>(),
                     materiality => materiality_note(m),
+                    chart => minijinja::Value::from_safe_string(crate::drilldown::monitoring_chart(m, &format!("chart-{}", p.meta.id))),
+                    chart_rows => crate::drilldown::chart_rows(m, &place.id, &p.meta.id),
                 }
             }
             Err(e) => context! { id => p.meta.id, title => p.meta.title, period => "", error => e },
@@ -381,7 +383,8 @@ async fn ledger_report(
     let path = req.uri().path();
     let place = user_place(&state, &current, &place, path).await?;
     let (ledger, m) = monitoring_of(&state, &place.id, &doc, q.period.as_deref(), path).await?;
-    let html = domain::html_document(&domain::monitoring_document(&ledger, &m));
+    let mut html = domain::html_document(&domain::monitoring_document(&ledger, &m));
+    crate::drilldown::link_rows(&mut html, &m, &format!("/p/{}/ledger/{doc}", place.id));
     Ok(render(
         &state,
         "report.html",

@@ -164,6 +164,9 @@ async fn settlement_api(
 struct DownloadQuery {
     format: Option<String>,
     period: Option<String>,
+    scheme: Option<String>,
+    source: Option<String>,
+    partner: Option<String>,
 }
 
 async fn download(
@@ -181,6 +184,24 @@ async fn download(
                 monitoring_of(&state, &place.id, &doc, q.period.as_deref(), path).await?;
             domain::monitoring_document(&ledger, &m)
         }
+        "postings" => {
+            let (ledger, m) =
+                monitoring_of(&state, &place.id, &doc, q.period.as_deref(), path).await?;
+            let query = crate::drilldown::DrillQuery {
+                period: None,
+                scheme: q.scheme.clone(),
+                source: q.source.clone(),
+                partner: q.partner.clone(),
+            };
+            let d = crate::drilldown::drill(&ledger, &m, &query)
+                .map_err(|e| error_response(&state, path, StatusCode::NOT_FOUND, &e))?;
+            crate::drilldown::drill_document(&d)
+        }
+        "contributions" => {
+            crate::contributions::contributions_document(&state, &current, &place.id, &doc, path)
+                .await?
+        }
+        "estate" => crate::estate_pages::estate_report(&state, &current, &place.id, path).await?,
         "appraisal" => {
             let d = place_document(&state, &place.id, &doc, "appraisal", path).await?;
             let a = domain::appraisal(&d.meta.id, &d.content, state.data)

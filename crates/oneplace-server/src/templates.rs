@@ -16,6 +16,18 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("ucd.html", include_str!("templates/ucd.html")),
     ("import.html", include_str!("templates/import.html")),
     ("users.html", include_str!("templates/users.html")),
+    ("drilldown.html", include_str!("templates/drilldown.html")),
+    ("results.html", include_str!("templates/results.html")),
+    ("readiness.html", include_str!("templates/readiness.html")),
+    ("estate.html", include_str!("templates/estate.html")),
+    (
+        "contributions.html",
+        include_str!("templates/contributions.html"),
+    ),
+    (
+        "contribution_form.html",
+        include_str!("templates/contribution_form.html"),
+    ),
     ("account.html", include_str!("templates/account.html")),
     (
         "document_form.html",

@@ -732,7 +732,7 @@ async fn reports_come_from_the_domain_crates() {
         "{}",
         r.body
     );
-    assert!(r.body.contains("<th scope=\"row\">community-nursing</th>"));
+    assert!(r.body.contains(">community-nursing</a></th>"));
     assert!(r.body.contains("<td class=\"num\">£2,450,000.00</td>"));
     assert!(r.body.contains("<td class=\"flag\">OVER</td>"));
     // The JSON is the command line's JSON.
@@ -944,6 +944,7 @@ async fn the_openapi_document_lists_every_api_route_and_each_is_served() {
         let path = p
             .replace("{place}", "northshire")
             .replace("{partner}", "icb")
+            .replace("{source}", "nhs-minimum")
             .replace("{username}", "viewer")
             .replace(
                 "{doc}",
@@ -953,6 +954,8 @@ async fn the_openapi_document_lists_every_api_route_and_each_is_served() {
                     "northshire-deal"
                 } else if p.contains("plans") {
                     "northshire-2026-27-plan"
+                } else if p.contains("results") {
+                    "families-results"
                 } else {
                     "family-support"
                 },
@@ -967,6 +970,10 @@ async fn the_openapi_document_lists_every_api_route_and_each_is_served() {
                     serde_json::json!({"username": "admin", "password": app.passwords["admin"]})
                 } else if path.ends_with("/import") {
                     serde_json::json!({"mapping": "icb-mapping", "csv": EXTRACT})
+                } else if path.contains("/readiness/") {
+                    serde_json::json!({"respondent": "Chief Finance Officer", "scores": icb_scores()})
+                } else if path.contains("/contributions/") {
+                    serde_json::json!({"year": "2025/26", "amount": "£3,600,000", "schedule": "quarterly"})
                 } else if path.ends_with("/access") {
                     serde_json::json!({"disabled": false})
                 } else if path.ends_with("/users") {
@@ -1008,6 +1015,12 @@ async fn pages_are_accessible_in_structure() {
         "/account",
         "/p/northshire/deals/northshire-deal",
         "/p/northshire/ledger/northshire-bcf/import",
+        "/p/northshire/ledger/northshire-bcf/postings?partner=icb",
+        "/p/northshire/ledger/northshire-bcf/contributions",
+        "/p/northshire/ledger/northshire-bcf/contributions/icb/nhs-minimum",
+        "/p/northshire/results/families-results",
+        "/p/northshire/deals/northshire-deal/readiness/icb",
+        "/p/northshire/estate",
     ] {
         pages.push((admin.clone(), p.to_string()));
     }
@@ -1067,7 +1080,7 @@ async fn a_partner_posts_its_extract_after_a_preview() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(
         page.body
-            .contains("<label for=\"csv\">Extract (CSV)</label>")
+            .contains("<label for=\"extract\">Extract file (CSV)</label>")
     );
     let monitoring = "/api/places/northshire/ledger/northshire-bcf/monitoring?period=2025/26+M02";
     let before = lead.get(&app.router, monitoring).await.json()["total"]["actual"]
@@ -1608,7 +1621,7 @@ async fn documents_are_checked_by_their_readers_before_they_are_saved() {
             "{kind} {id}: {j}"
         );
     }
-    // The twelve seeded and the one added.
+    // The fourteen seeded and the one added.
     assert_eq!(
         app.db
             .store
@@ -1616,7 +1629,7 @@ async fn documents_are_checked_by_their_readers_before_they_are_saved() {
             .await
             .unwrap()
             .len(),
-        13
+        15
     );
     app.db.finish().await;
 }
@@ -1903,5 +1916,1010 @@ async fn administrators_disable_and_enable_users() {
             .status,
         StatusCode::SEE_OTHER
     );
+    app.db.finish().await;
+}
+
+/// A `multipart/form-data` body, as a browser sends a form with a file
+/// input: text fields in order, then the file.
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "----oneplace-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((name, bytes)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"extract\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl Browser {
+    async fn post_multipart(
+        &mut self,
+        app: &Router,
+        path: &str,
+        (ct, body): (String, Vec<u8>),
+    ) -> Reply {
+        self.send(
+            app,
+            Request::post(path).header(header::CONTENT_TYPE, ct),
+            Body::from(body),
+        )
+        .await
+    }
+}
+
+async fn journal_text(app: &App) -> String {
+    app.db
+        .store
+        .document("northshire", "northshire-bcf")
+        .await
+        .unwrap()
+        .unwrap()
+        .content
+}
+
+/// The extract as a file: CSRF checked, a bad row reported by row with
+/// nothing saved, a file over the limit refused in words, then the good
+/// file previewed and posted.
+#[tokio::test]
+async fn an_extract_is_uploaded_as_a_file() {
+    let app = app().await;
+    let mut lead = Browser::login(&app, "icb-lead").await;
+    let csrf = lead.csrf.clone();
+    let path = "/p/northshire/ledger/northshire-bcf/import";
+    let before = journal_text(&app).await;
+    let audit_before = app
+        .db
+        .store
+        .audit_entries(None, 10_000)
+        .await
+        .unwrap()
+        .len();
+
+    // No token in the multipart form: refused before anything is read.
+    let r = lead
+        .post_multipart(
+            &app.router,
+            path,
+            multipart(
+                &[("mapping", "icb-mapping")],
+                Some(("may.csv", EXTRACT.as_bytes())),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // A wrong token likewise.
+    let r = lead
+        .post_multipart(
+            &app.router,
+            path,
+            multipart(
+                &[("csrf", "0123"), ("mapping", "icb-mapping")],
+                Some(("may.csv", EXTRACT.as_bytes())),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // An unknown cost centre on the second data row (row 3 of the file).
+    let bad = EXTRACT.replacen("NC4101", "ZZ9999", 1);
+    let r = lead
+        .post_multipart(
+            &app.router,
+            path,
+            multipart(
+                &[("csrf", &csrf), ("mapping", "icb-mapping"), ("csv", "")],
+                Some(("icb-may.csv", bad.as_bytes())),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("nothing was saved"));
+    assert!(r.body.contains("row 3"), "{}", r.body);
+    assert!(r.body.contains("ZZ9999"));
+    assert_eq!(journal_text(&app).await, before);
+
+    // Over the 4 MiB limit: a clear message, nothing saved.
+    let mut huge = EXTRACT.as_bytes().to_vec();
+    huge.resize(4 * 1024 * 1024 + 1, b' ');
+    let r = lead
+        .post_multipart(
+            &app.router,
+            path,
+            multipart(
+                &[("csrf", &csrf), ("mapping", "icb-mapping")],
+                Some(("huge.csv", &huge)),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    assert!(r.body.contains("larger than the 4 MB limit"), "{}", r.body);
+    assert_eq!(journal_text(&app).await, before);
+
+    // Not UTF-8 text.
+    let r = lead
+        .post_multipart(
+            &app.router,
+            path,
+            multipart(
+                &[("csrf", &csrf), ("mapping", "icb-mapping")],
+                Some(("may.xlsx", &[0x50, 0x4b, 0x03, 0x04, 0xff, 0xfe][..])),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("not text in UTF-8"), "{}", r.body);
+
+    // No file and nothing pasted.
+    let r = lead
+        .post_multipart(
+            &app.router,
+            path,
+            multipart(
+                &[("csrf", &csrf), ("mapping", "icb-mapping"), ("csv", "")],
+                None,
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("choose the extract"), "{}", r.body);
+    assert_eq!(journal_text(&app).await, before);
+    // No change was recorded, only the two refusals of the bad tokens.
+    let audit = app.db.store.audit_entries(None, 10_000).await.unwrap();
+    assert_eq!(audit.len(), audit_before + 2);
+
+    // The good file (with a spreadsheet's byte-order mark): a preview …
+    let with_bom = format!("\u{feff}{EXTRACT}");
+    let r = lead
+        .post_multipart(
+            &app.router,
+            path,
+            multipart(
+                &[("csrf", &csrf), ("mapping", "icb-mapping")],
+                Some(("icb-may.csv", with_bom.as_bytes())),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body
+            .contains("15 rows: 15 new transactions, 0 already in the ledger."),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("Last checked: icb-may.csv."));
+    assert_eq!(journal_text(&app).await, before);
+    // … confirmed through the preview's form.
+    let r = lead
+        .post_form(
+            &app.router,
+            path,
+            &form(&[
+                ("csrf", &csrf),
+                ("mapping", "icb-mapping"),
+                ("csv", EXTRACT),
+                ("confirm", "1"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_ne!(journal_text(&app).await, before);
+
+    // The council's lead may not post the ICB's extract as a file either;
+    // another place's pool is not found.
+    let mut council = Browser::login(&app, "council-lead").await;
+    let c = council.csrf.clone();
+    let r = council
+        .post_multipart(
+            &app.router,
+            path,
+            multipart(
+                &[("csrf", &c), ("mapping", "icb-mapping")],
+                Some(("icb-may.csv", EXTRACT.as_bytes())),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut wes = Browser::login(&app, "westmere-manager").await;
+    let c = wes.csrf.clone();
+    let r = wes
+        .post_multipart(
+            &app.router,
+            path,
+            multipart(
+                &[("csrf", &c), ("mapping", "icb-mapping")],
+                Some(("icb-may.csv", EXTRACT.as_bytes())),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    app.db.finish().await;
+}
+
+/// The postings behind the monitoring report's figures. Expected figures
+/// are read by hand from `examples/ledger/northshire-bcf.journal` (April,
+/// 2025/26 M01): Home First £98,000.00 (NHS minimum, ICB-AP-4412) and
+/// £24,500.00 (LA grant), community nursing £200,000.00, home care
+/// £71,250.00 and £15,000.00; the ICB commissions Home First at 60% and
+/// community nursing at 100%, so its actual is £58,800 + £14,700 +
+/// £200,000 = £273,500.00, the council's £135,250.00; the pool £408,750.00.
+#[tokio::test]
+async fn each_monitoring_figure_opens_the_postings_behind_it() {
+    let app = app().await;
+    let mut viewer = Browser::login(&app, "viewer").await;
+    let api = "/api/places/northshire/ledger/northshire-bcf/postings";
+    let get = |q: &str| format!("{api}?period=2025%2F26+M01{q}");
+
+    let line = viewer
+        .get(&app.router, &get("&scheme=home-first&source=nhs-minimum"))
+        .await;
+    assert_eq!(line.status, StatusCode::OK, "{}", line.body);
+    let j = line.json();
+    assert_eq!(j["postings"].as_array().unwrap().len(), 1);
+    let p = &j["postings"][0];
+    assert_eq!(p["date"], "2025-04-30");
+    assert_eq!(p["reference"], "ICB-AP-4412");
+    assert_eq!(p["partner"], "icb");
+    assert_eq!(p["source"], "nhs-minimum");
+    assert_eq!(p["amount"], 98_000.0);
+    assert_eq!(j["actual"], 98_000.0);
+    assert_eq!(j["report_actual"], 98_000.0);
+
+    let scheme = viewer
+        .get(&app.router, &get("&scheme=home-first"))
+        .await
+        .json();
+    assert_eq!(scheme["postings"].as_array().unwrap().len(), 2);
+    assert_eq!(scheme["actual"], 122_500.0);
+    assert_eq!(scheme["report_actual"], 122_500.0);
+    let home_care = viewer
+        .get(&app.router, &get("&scheme=home-care"))
+        .await
+        .json();
+    assert_eq!(home_care["actual"], 86_250.0);
+
+    let icb = viewer.get(&app.router, &get("&partner=icb")).await.json();
+    assert_eq!(icb["postings"].as_array().unwrap().len(), 3);
+    assert_eq!(icb["postings_total"], 322_500.0);
+    let shares: Vec<(String, f64)> = icb["shares"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                format!(
+                    "{} {}",
+                    s["scheme"].as_str().unwrap(),
+                    s["source"].as_str().unwrap()
+                ),
+                s["share"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        shares.contains(&("home-first nhs-minimum".into(), 58_800.0)),
+        "{shares:?}"
+    );
+    assert!(
+        shares.contains(&("home-first la-grant".into(), 14_700.0)),
+        "{shares:?}"
+    );
+    assert!(
+        shares.contains(&("community-nursing nhs-minimum".into(), 200_000.0)),
+        "{shares:?}"
+    );
+    assert_eq!(icb["actual"], 273_500.0);
+    assert_eq!(icb["report_actual"], 273_500.0);
+    let council = viewer
+        .get(&app.router, &get("&partner=county-council"))
+        .await
+        .json();
+    assert_eq!(council["actual"], 135_250.0);
+    let total = viewer.get(&app.router, &get("")).await.json();
+    assert_eq!(total["postings"].as_array().unwrap().len(), 5);
+    assert_eq!(total["actual"], 408_750.0);
+
+    // Unknown names and mixed filters are not found; a bad period is 400.
+    for q in [
+        "&scheme=nowhere",
+        "&partner=nobody",
+        "&source=la-grant",
+        "&partner=icb&scheme=home-first",
+    ] {
+        let r = viewer.get(&app.router, &get(q)).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{q}");
+    }
+    let r = viewer.get(&app.router, &format!("{api}?period=M13")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+
+    // The page: the postings with their total, which agrees with the report.
+    let page = viewer
+        .get(
+            &app.router,
+            "/p/northshire/ledger/northshire-bcf/postings?period=2025%2F26+M01&scheme=home-first",
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("NCC-GL-77120"));
+    assert!(
+        page.body
+            .contains("<td class=\"num\" id=\"postings-total\">£122,500.00</td>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("The postings add up to the monitoring report's figure.")
+    );
+    // The monitoring report links each row to its postings.
+    let report = viewer
+        .get(&app.router, "/p/northshire/ledger/northshire-bcf")
+        .await;
+    assert!(report.body.contains(
+        "<a href=\"/p/northshire/ledger/northshire-bcf/postings?period=2025%2F26+M01&amp;scheme=home-first&amp;source=nhs-minimum\">home-first</a>"
+    ), "{}", report.body);
+    assert!(
+        report
+            .body
+            .contains("postings?period=2025%2F26+M01&amp;partner=icb\">icb</a>")
+    );
+    // The overview's chart, with its table.
+    let overview = viewer.get(&app.router, "/p/northshire").await;
+    assert!(
+        overview
+            .body
+            .contains("<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\"")
+    );
+    assert_eq!(
+        overview.body.matches("<g class=\"line flagged\">").count(),
+        2,
+        "two lines over materiality"
+    );
+    assert!(
+        overview
+            .body
+            .contains("Postings for community-nursing, nhs-minimum")
+    );
+    // As a download.
+    let csv = viewer
+        .get(&app.router, "/p/northshire/download/postings/northshire-bcf?format=csv&period=2025%2F26+M01&partner=icb")
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.contains("ICB-AP-4413"), "{}", csv.body);
+    assert!(
+        csv.body.contains("273500") || csv.body.contains("273,500"),
+        "{}",
+        csv.body
+    );
+
+    // After the ICB's May extract, Home First's NHS line for M02 is April's
+    // £98,000.00 and May's Home First rows (£97,066.15, summed by hand).
+    let mut lead = Browser::login(&app, "icb-lead").await;
+    let c = lead.csrf.clone();
+    let r = lead
+        .post_json(
+            &app.router,
+            "/api/places/northshire/ledger/northshire-bcf/import",
+            serde_json::json!({"mapping": "icb-mapping", "csv": EXTRACT, "confirm": true}),
+            Some(&c),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let m02 = viewer
+        .get(
+            &app.router,
+            &format!("{api}?period=2025%2F26+M02&scheme=home-first&source=nhs-minimum"),
+        )
+        .await
+        .json();
+    assert_eq!(m02["postings"].as_array().unwrap().len(), 1 + 8);
+    assert_eq!(m02["actual"], 195_066.15);
+    assert_eq!(m02["report_actual"], 195_066.15);
+
+    // Another place's pool is not found.
+    let mut wes = Browser::login(&app, "westmere-manager").await;
+    let r = wes.get(&app.router, &get("")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = wes
+        .get(&app.router, "/p/northshire/ledger/northshire-bcf/postings")
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    app.db.finish().await;
+}
+
+/// Contributions (`examples/ledger/northshire-bcf.journal`: the ICB's NHS
+/// minimum £3,600,000 in quarters, the council's grant £1,200,000 in
+/// quarters and its additional £240,000 once) edited by the partners' leads
+/// and the pool manager.
+#[tokio::test]
+async fn partner_leads_edit_their_own_contributions_only() {
+    let app = app().await;
+    let api = "/api/places/northshire/ledger/northshire-bcf/contributions";
+    let mut lead = Browser::login(&app, "icb-lead").await;
+    let csrf = lead.csrf.clone();
+    let list = lead.get(&app.router, api).await.json();
+    let icb = list["contributions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["partner"] == "icb")
+        .unwrap()
+        .clone();
+    assert_eq!(icb["amount"], 3_600_000.0);
+    assert_eq!(icb["instalments"].as_array().unwrap().len(), 4);
+    assert_eq!(icb["instalments"][0]["amount"], 900_000.0);
+
+    // The list page offers the lead an edit of its own contribution only.
+    let page = lead
+        .get(
+            &app.router,
+            "/p/northshire/ledger/northshire-bcf/contributions",
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Edit icb's nhs-minimum contribution"));
+    assert!(!page.body.contains("Edit county-council"));
+
+    // Its own: £3,720,000 monthly is £310,000 a month.
+    let form_path = "/p/northshire/ledger/northshire-bcf/contributions/icb/nhs-minimum";
+    let r = lead
+        .post_form(
+            &app.router,
+            form_path,
+            &form(&[
+                ("csrf", &csrf),
+                ("year", "2025/26"),
+                ("amount", "£3,720,000"),
+                ("client_income", ""),
+                ("schedule", "monthly"),
+                ("instalments", ""),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let list = lead.get(&app.router, api).await.json();
+    let icb = list["contributions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["partner"] == "icb")
+        .unwrap()
+        .clone();
+    assert_eq!(icb["amount"], 3_720_000.0);
+    assert_eq!(icb["instalments"].as_array().unwrap().len(), 12);
+    assert_eq!(icb["instalments"][0]["amount"], 310_000.0);
+    let last = &app
+        .db
+        .store
+        .audit_entries(Some("northshire"), 1)
+        .await
+        .unwrap()[0];
+    assert_eq!(
+        (last.actor.as_str(), last.action.as_str()),
+        ("icb-lead", "contribution.update")
+    );
+    assert!(last.detail.contains("£3,600,000"), "{}", last.detail);
+    assert!(last.detail.contains("£3,720,000.00"), "{}", last.detail);
+    assert!(
+        last.detail.contains("instalments monthly"),
+        "{}",
+        last.detail
+    );
+
+    // Another partner's: 403 with an audit entry, nothing saved; the form
+    // is not even shown.
+    let before = journal_text(&app).await;
+    let other = "/p/northshire/ledger/northshire-bcf/contributions/county-council/la-grant";
+    let r = lead
+        .get(&app.router, &format!("{other}?year=2025%2F26"))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = lead
+        .post_form(
+            &app.router,
+            other,
+            &form(&[
+                ("csrf", &csrf),
+                ("year", "2025/26"),
+                ("amount", "£1"),
+                ("schedule", "annual"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = lead
+        .post_json(
+            &app.router,
+            &format!("{api}/county-council/la-grant"),
+            serde_json::json!({"year": "2025/26", "amount": "£1", "schedule": "annual"}),
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(journal_text(&app).await, before);
+    let denied: Vec<_> = audit_actions(&app.db.store)
+        .await
+        .into_iter()
+        .filter(|a| a.0 == "icb-lead" && a.1 == "access.denied")
+        .collect();
+    assert_eq!(denied.len(), 3, "{denied:?}");
+    assert!(
+        denied
+            .iter()
+            .all(|a| a.2.contains("county-council/la-grant"))
+    );
+
+    // Without the CSRF token: refused.
+    let r = lead
+        .post_form(
+            &app.router,
+            form_path,
+            &form(&[
+                ("year", "2025/26"),
+                ("amount", "£1"),
+                ("schedule", "annual"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // Bad input: every field's problem, nothing saved.
+    let r = lead
+        .post_form(
+            &app.router,
+            form_path,
+            &form(&[
+                ("csrf", &csrf),
+                ("year", "2025/26"),
+                ("amount", "lots"),
+                ("client_income", "-£5"),
+                ("schedule", "listed"),
+                ("instalments", "first of April £100"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("amount: &#39;lots&#39; is not an amount"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("client_income: must not be negative"));
+    assert!(r.body.contains("instalments: line 1"));
+    assert!(r.body.contains("nothing was saved"));
+    // Listed instalments that do not add up: the journal's reader refuses them.
+    let r = lead
+        .post_json(
+            &app.router,
+            &format!("{api}/icb/nhs-minimum"),
+            serde_json::json!({"year": "2025/26", "amount": "£3,720,000", "schedule": "listed",
+                "instalments": [["2025-04-01", "£1,000,000"], ["2025-10-01", "£1,000,000"]]}),
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["field"], "instalments");
+    assert_eq!(journal_text(&app).await, before);
+    // An unknown contribution, another place: not found.
+    let r = lead
+        .get(
+            &app.router,
+            "/p/northshire/ledger/northshire-bcf/contributions/icb/la-grant",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let mut wes = Browser::login(&app, "westmere-manager").await;
+    let c = wes.csrf.clone();
+    let r = wes
+        .post_json(
+            &app.router,
+            &format!("{api}/icb/nhs-minimum"),
+            serde_json::json!({"year": "2025/26", "amount": "£1", "schedule": "annual"}),
+            Some(&c),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // The pool manager may change the council's: listed instalments.
+    let mut manager = Browser::login(&app, "pool-manager").await;
+    let c = manager.csrf.clone();
+    let r = manager
+        .post_json(
+            &app.router,
+            &format!("{api}/county-council/council-additional"),
+            serde_json::json!({"year": "2025/26", "amount": "£250,000", "client_income": "£10,000", "schedule": "listed",
+                "instalments": [["2025-04-01", "£120,000"], ["2025-10-01", "£120,000"]]}),
+            Some(&c),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let c = &r.json()["contribution"];
+    assert_eq!(c["amount"], 250_000.0);
+    assert_eq!(c["client_income"], 10_000.0);
+    assert_eq!(c["net"], 240_000.0);
+    assert_eq!(c["instalments"][1]["date"], "2025-10-01");
+    let last = &app
+        .db
+        .store
+        .audit_entries(Some("northshire"), 1)
+        .await
+        .unwrap()[0];
+    assert_eq!(
+        (last.actor.as_str(), last.action.as_str()),
+        ("pool-manager", "contribution.update")
+    );
+    // The journal still loads (the overview reads it).
+    let r = manager.get(&app.router, "/api/places/northshire").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.body.contains("cannot be read"));
+    app.db.finish().await;
+}
+
+/// The measured results the demo seeds (`examples/deal/families-results.json`):
+/// police £212,400.00 gross and £96,300.00 net, DWP £148,900.00 and
+/// £61,200.00, with their intervals and the appraisal's expectations.
+#[tokio::test]
+async fn measured_results_are_shown_gross_and_net() {
+    let app = app().await;
+    let mut viewer = Browser::login(&app, "viewer").await;
+    let r = viewer
+        .get(
+            &app.router,
+            "/api/places/northshire/results/families-results",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let j = r.json();
+    assert_eq!(j["savings"][0]["agency"], "police");
+    assert_eq!(j["savings"][0]["gross"], 212_400.0);
+    assert_eq!(j["savings"][0]["net"], 96_300.0);
+    assert_eq!(j["savings"][1]["agency"], "dwp");
+    assert_eq!(j["savings"][1]["net"], 61_200.0);
+    let page = viewer
+        .get(&app.router, "/p/northshire/results/families-results")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("Gross savings (before and after, not impact)")
+    );
+    assert!(
+        page.body.contains("<td class=\"num\">£96,300.00</td>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\"")
+    );
+    // The net savings' intervals and the appraisal's expectation, as the
+    // file gives them.
+    assert!(
+        page.body.contains("£41,800.00 to £150,900.00"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<td class=\"num\">£120,000.00</td>"));
+    assert!(page.body.contains("Gross change (not impact)"));
+    // Not results, another place's: not found.
+    let r = viewer
+        .get(&app.router, "/p/northshire/results/northshire-bcf")
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let mut wes = Browser::login(&app, "westmere-manager").await;
+    let r = wes
+        .get(
+            &app.router,
+            "/api/places/northshire/results/families-results",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    app.db.finish().await;
+}
+
+const ICB_READINESS: &str = include_str!("../../../examples/deal/readiness/icb.toml");
+
+/// The ICB's scores in `examples/deal/readiness/icb.toml`.
+fn icb_scores() -> serde_json::Map<String, serde_json::Value> {
+    let scores = ICB_READINESS
+        .split("[scores]")
+        .nth(1)
+        .unwrap()
+        .split("[comments]")
+        .next()
+        .unwrap();
+    scores
+        .lines()
+        .filter_map(|l| l.split_once(" = "))
+        .map(|(k, v)| {
+            (
+                k.trim().to_string(),
+                serde_json::json!(v.trim().parse::<u8>().unwrap()),
+            )
+        })
+        .collect()
+}
+
+/// The readiness survey: sensible geography is scored 3 by the county
+/// council, 2 by the ICB and 4 by the police in `examples/deal/readiness/`
+/// (mean 3, spread 2); the ICB changing its score to 5 makes the mean 4
+/// and the lowest 3.
+#[tokio::test]
+async fn partners_answer_the_readiness_survey() {
+    let app = app().await;
+    let mut lead = Browser::login(&app, "icb-lead").await;
+    let csrf = lead.csrf.clone();
+    let pooled = "/api/places/northshire/deals/northshire-deal/readiness";
+    let item = |j: &serde_json::Value, id: &str| {
+        j["readiness"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let j = lead.get(&app.router, pooled).await.json();
+    let g = item(&j, "sensible-geography");
+    assert_eq!(g["mean"], 3.0);
+    assert_eq!(g["spread"], 2);
+    assert_eq!(g["disagreement"], true);
+
+    let page_path = "/p/northshire/deals/northshire-deal/readiness/icb";
+    let page = lead.get(&app.router, page_path).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("value=\"Chief Finance Officer\""));
+    assert!(
+        page.body
+            .contains("name=\"score-sensible-geography\" value=\"2\" checked")
+    );
+    // The deal page links the lead to its own survey only.
+    let deal = lead
+        .get(&app.router, "/p/northshire/deals/northshire-deal")
+        .await;
+    assert!(
+        deal.body
+            .contains("answer for Northshire Integrated Care Board")
+    );
+    assert!(!deal.body.contains("answer for Northshire Police"));
+
+    // Without the CSRF token: refused.
+    let r = lead
+        .post_form(&app.router, page_path, &form(&[("respondent", "Mallory")]))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // A missing score and no respondent: 422, nothing saved.
+    let before = app
+        .db
+        .store
+        .document("northshire", "readiness-icb")
+        .await
+        .unwrap()
+        .unwrap()
+        .content;
+    let mut fields: Vec<(String, String)> = icb_scores()
+        .into_iter()
+        .filter(|(k, _)| k != "trust")
+        .map(|(k, v)| (format!("score-{k}"), v.to_string()))
+        .collect();
+    fields.push(("csrf".into(), csrf.clone()));
+    let body: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = lead.post_form(&app.router, page_path, &form(&body)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("respondent: say who answered"));
+    assert!(r.body.contains("Trust"), "{}", r.body);
+    assert_eq!(
+        app.db
+            .store
+            .document("northshire", "readiness-icb")
+            .await
+            .unwrap()
+            .unwrap()
+            .content,
+        before
+    );
+
+    // Answered in full, sensible geography now 5.
+    let mut fields: Vec<(String, String)> = icb_scores()
+        .into_iter()
+        .map(|(k, v)| {
+            let v = if k == "sensible-geography" {
+                "5".to_string()
+            } else {
+                v.to_string()
+            };
+            (format!("score-{k}"), v)
+        })
+        .collect();
+    fields.push(("csrf".into(), csrf.clone()));
+    fields.push(("respondent".into(), "Chief Finance Officer".into()));
+    fields.push(("date".into(), "2026-03-01".into()));
+    fields.push((
+        "comment-trust".into(),
+        "Better since the \"joint\" board".into(),
+    ));
+    let body: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = lead.post_form(&app.router, page_path, &form(&body)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let j = lead.get(&app.router, pooled).await.json();
+    let g = item(&j, "sensible-geography");
+    assert_eq!(g["mean"], 4.0);
+    assert_eq!(g["lowest"], 3);
+    assert_eq!(g["highest"], 5);
+    let last = &app
+        .db
+        .store
+        .audit_entries(Some("northshire"), 1)
+        .await
+        .unwrap()[0];
+    assert_eq!(
+        (last.actor.as_str(), last.action.as_str()),
+        ("icb-lead", "readiness.update")
+    );
+    let saved = lead.get(&app.router, page_path).await;
+    assert!(
+        saved
+            .body
+            .contains("value=\"Better since the &quot;joint&quot; board\""),
+        "{}",
+        saved.body
+    );
+
+    // Another partner's survey: 403 and an audit entry; an unknown partner
+    // and another place: 404.
+    let r = lead
+        .get(
+            &app.router,
+            "/p/northshire/deals/northshire-deal/readiness/police",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = lead
+        .post_json(
+            &app.router,
+            "/api/places/northshire/deals/northshire-deal/readiness/police",
+            serde_json::json!({"respondent": "Mallory", "scores": icb_scores()}),
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let last = &app
+        .db
+        .store
+        .audit_entries(Some("northshire"), 1)
+        .await
+        .unwrap()[0];
+    assert_eq!(last.action, "access.denied");
+    let r = lead
+        .get(
+            &app.router,
+            "/p/northshire/deals/northshire-deal/readiness/nobody",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let mut wes = Browser::login(&app, "westmere-manager").await;
+    let r = wes.get(&app.router, pooled).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    app.db.finish().await;
+}
+
+/// The shared estate (`examples/estate/register.csv`: 39 sites; County Hall,
+/// C-001, at 52.740719, -0.628217) as a map and a table.
+#[tokio::test]
+async fn the_estate_is_drawn_as_a_map_with_its_sites_listed() {
+    let app = app().await;
+    let mut viewer = Browser::login(&app, "viewer").await;
+    let j = viewer
+        .get(&app.router, "/api/places/northshire/estate")
+        .await
+        .json();
+    let sites = j["sites"].as_array().unwrap();
+    assert_eq!(sites.len(), 39);
+    let hall = sites.iter().find(|s| s["reference"] == "C-001").unwrap();
+    assert_eq!(hall["name"], "County Hall");
+    assert_eq!(hall["location"]["lat"], 52.740719);
+    assert_eq!(hall["location"]["lon"], -0.628217);
+    let page = viewer.get(&app.router, "/p/northshire/estate").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("role=\"img\""));
+    assert!(page.body.contains("<th scope=\"row\">County Hall</th>"));
+    assert!(page.body.contains("52.74072"));
+    assert_eq!(page.body.matches("<tr id=\"site-").count(), 39);
+    // A register is checked by the estate's reader before it is saved.
+    let mut admin = Browser::login(&app, "admin").await;
+    let csrf = admin.csrf.clone();
+    let register = include_str!("../../../examples/estate/register.csv");
+    let bad = register.replacen("52.740719", "north", 1);
+    let r = admin
+        .post_json(
+            &app.router,
+            "/api/places/northshire/documents",
+            serde_json::json!({"id": "estate-register", "kind": "register", "title": "Register", "content": bad}),
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["field"], "content");
+    let j = viewer
+        .get(&app.router, "/api/places/northshire/estate")
+        .await
+        .json();
+    assert_eq!(j["sites"].as_array().unwrap().len(), 39);
+    let r = admin
+        .post_json(
+            &app.router,
+            "/api/places/northshire/documents",
+            serde_json::json!({"id": "estate-register", "kind": "register", "title": "Register", "content": register}),
+            Some(&csrf),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.body);
+
+    // Westmere keeps no register; Northshire's is not Westmere's to see.
+    let mut wes = Browser::login(&app, "westmere-manager").await;
+    assert_eq!(
+        wes.get(&app.router, "/p/westmere/estate").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        wes.get(&app.router, "/api/places/northshire/estate")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    app.db.finish().await;
+}
+
+/// The new tables as downloads: the contributions of
+/// `examples/ledger/northshire-bcf.journal` (the ICB's £3,600,000) and the
+/// estate report of `examples/estate/` (County Hall among its sites).
+#[tokio::test]
+async fn the_new_tables_download_as_csv() {
+    let app = app().await;
+    let mut viewer = Browser::login(&app, "viewer").await;
+    let r = viewer
+        .get(
+            &app.router,
+            "/p/northshire/download/contributions/northshire-bcf?format=csv",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("nhs-minimum"), "{}", r.body);
+    assert!(r.body.contains("3600000"), "{}", r.body);
+    let r = viewer
+        .get(
+            &app.router,
+            "/p/northshire/download/estate/register?format=csv",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("County Hall"));
+    let mut wes = Browser::login(&app, "westmere-manager").await;
+    let r = wes
+        .get(
+            &app.router,
+            "/p/northshire/download/contributions/northshire-bcf?format=csv",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
     app.db.finish().await;
 }

@@ -205,7 +205,7 @@ pub enum Login {
 }
 
 /// The kinds of document a place keeps.
-pub const DOCUMENT_KINDS: [&str; 8] = [
+pub const DOCUMENT_KINDS: [&str; 10] = [
     "journal",
     "appraisal",
     "agreement",
@@ -214,6 +214,8 @@ pub const DOCUMENT_KINDS: [&str; 8] = [
     "results",
     "readiness",
     "mapping",
+    "estate",
+    "register",
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

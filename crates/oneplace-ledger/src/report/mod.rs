@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod document;
+pub mod drilldown;
 pub mod monitoring;
 pub mod position;
 
