@@ -1105,7 +1105,7 @@ fn read_events_csv(sink: &mut EventSink, watch: &dyn Watch) -> Result<(), InputE
             }
         }
         row += 1;
-        if row % BATCH as u64 == 0 {
+        if row.is_multiple_of(BATCH as u64) {
             watch.read(reader.position().byte());
         }
         let get = |c: usize| rec.get(c).unwrap_or("");

@@ -505,12 +505,12 @@ fn a_matching_attribute_missing_or_not_a_number_is_located() {
     let spec =
         format!("{SPEC}\n[matching]\nattributes = [{{ name = \"age\", cut_points = [18, 65] }}]\n");
     let spec = parse_spec("spec.toml", &spec, dir.path()).unwrap();
-    let e = run(&spec).err().expect("no age column").to_string();
+    let e = run(&spec).expect_err("no age column").to_string();
     assert!(e.contains("cohort.csv") && e.contains("age"), "{e}");
 
     let cohort = "id,group,start,age\nt1,treatment,2024-07-01,forty\nc1,comparison,2024-07-01,41\n";
     write(dir.path(), &[("cohort.csv", cohort)]);
-    let e = run(&spec).err().expect("age not a number").to_string();
+    let e = run(&spec).expect_err("age not a number").to_string();
     assert!(e.contains("row 2") && e.contains("forty"), "{e}");
 
     // Cut points out of order are the spec's mistake, at its line.
