@@ -17,6 +17,7 @@
 
 mod admin;
 pub mod api;
+mod appraisal_edit;
 pub mod auth;
 mod deal;
 pub mod demo;
@@ -26,6 +27,7 @@ pub mod openapi;
 pub mod pages;
 mod reports;
 pub mod run;
+pub mod simulation;
 mod templates;
 
 use std::net::SocketAddr;
@@ -51,6 +53,8 @@ pub struct AppState {
     pub templates: Arc<minijinja::Environment<'static>>,
     /// Mark cookies `Secure` (when served over HTTPS).
     pub secure_cookies: bool,
+    /// Simulations running or run, by appraisal.
+    pub simulations: Arc<simulation::Runs>,
 }
 
 impl AppState {
@@ -60,6 +64,7 @@ impl AppState {
             data: ReferenceData::embedded(),
             templates: Arc::new(templates::environment()),
             secure_cookies,
+            simulations: Arc::default(),
         }
     }
 }
@@ -146,7 +151,8 @@ impl Routes {
 fn routes() -> Routes {
     let r = pages::routes(Routes::new());
     let r = reports::routes(import::routes(api::routes(r)));
-    deal::routes(admin::routes(r))
+    let r = deal::routes(admin::routes(r));
+    simulation::routes(appraisal_edit::routes(r))
 }
 
 /// `(method, path)` of every route, pages and API.

@@ -464,7 +464,7 @@ async fn appraisals(
     Ok(render(
         &state,
         "appraisals.html",
-        context! { ..base(&current, &place, "appraisals"), ..context! { appraisals => rows } },
+        context! { ..base(&current, &place, "appraisals"), ..context! { appraisals => rows, can_edit_appraisals => permits(current.user(), Action::EditDocument("appraisal")) } },
     ))
 }
 
@@ -486,6 +486,11 @@ async fn appraisal(
             doc => domain::html_document(&domain::appraisal_document(&a)),
             downloads => format!("/api/places/{}/appraisals/{doc}", place.id),
             spreadsheet => spreadsheet_links(&format!("/p/{}/download/appraisal/{doc}", place.id), None),
+            appraisal_links => context! {
+                edit => permits(current.user(), Action::EditDocument("appraisal")).then(|| format!("/p/{}/appraisals/{doc}/edit", place.id)),
+                simulation => format!("/p/{}/appraisals/{doc}/simulation", place.id),
+                compare => format!("/p/{}/appraisals/{doc}/compare", place.id),
+            },
         } },
     ))
 }
