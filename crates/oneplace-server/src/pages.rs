@@ -416,14 +416,14 @@ pub(crate) async fn appraisal_rows(
     place: &str,
     path: &str,
 ) -> Result<Vec<AppraisalRow>, Response> {
-    let metas = state
+    let docs = state
         .store
-        .documents(place, Some("appraisal"))
+        .documents_with_content(place, "appraisal")
         .await
         .map_err(|e| internal(state, path, e))?;
     let mut rows = Vec::new();
-    for meta in metas {
-        let d = place_document(state, place, &meta.id, "appraisal", path).await?;
+    for d in docs {
+        let meta = d.meta;
         let ratio =
             |r: Option<f64>| r.map_or_else(|| "n/a".to_string(), |v| Cell::Ratio(v).to_string());
         rows.push(match domain::appraisal(&meta.id, &d.content, state.data) {
