@@ -893,6 +893,59 @@ pub(crate) fn charts(a: &Appraisal) -> Vec<minijinja::Value> {
     ]
 }
 
+/// An appraisal's report as the results page shows it: its title and
+/// notes, and its tables rendered to HTML. The tables depend on the model
+/// text alone (not on the user or the session), so they are rendered once
+/// per text and remembered, as the appraisal itself is.
+pub(crate) fn report_html(
+    state: &AppState,
+    name: &str,
+    text: &str,
+    a: &Appraisal,
+) -> Result<(minijinja::Value, minijinja::Value), minijinja::Error> {
+    type Memo = std::collections::HashMap<String, (String, String, Vec<String>, String)>;
+    static MEMO: std::sync::OnceLock<std::sync::Mutex<Memo>> = std::sync::OnceLock::new();
+    const KEPT: usize = 256;
+    let memo = MEMO.get_or_init(Default::default);
+    let hit = memo
+        .lock()
+        .expect("the memo's lock")
+        .get(name)
+        .filter(|(t, ..)| t == text)
+        .map(|(_, title, notes, html)| (title.clone(), notes.clone(), html.clone()));
+    let (title, notes, html) = match hit {
+        Some(x) => x,
+        None => {
+            let doc = domain::html_document(&domain::appraisal_document(a));
+            let html = state
+                .templates
+                .template_from_named_str(
+                    "sections.html",
+                    "{% import \"macros.html\" as m %}{% for s in sections %}{{ m.report_section(s) }}{% endfor %}",
+                )?
+                .render(context! { sections => doc.sections })?;
+            let mut m = memo.lock().expect("the memo's lock");
+            if m.len() >= KEPT {
+                m.clear();
+            }
+            m.insert(
+                name.to_string(),
+                (
+                    text.to_string(),
+                    doc.title.clone(),
+                    doc.notes.clone(),
+                    html.clone(),
+                ),
+            );
+            (doc.title, doc.notes, html)
+        }
+    };
+    Ok((
+        context! { title => title, notes => notes },
+        minijinja::Value::from_safe_string(html),
+    ))
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct SavedQuery {

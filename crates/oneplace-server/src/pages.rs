@@ -479,11 +479,14 @@ async fn appraisal(
     let d = place_document(&state, &place.id, &doc, "appraisal", path).await?;
     let a = domain::appraisal(&d.meta.id, &d.content, state.data)
         .map_err(|e| error_response(&state, path, StatusCode::UNPROCESSABLE_ENTITY, &e))?;
+    let (head, sections) = crate::appraisal_edit::report_html(&state, &d.meta.id, &d.content, &a)
+        .map_err(|e| internal(&state, path, e))?;
     Ok(render(
         &state,
         "report.html",
         context! { ..base(&current, &place, "appraisals"), ..context! {
-            doc => domain::html_document(&domain::appraisal_document(&a)),
+            doc => head,
+            sections_html => sections,
             downloads => format!("/api/places/{}/appraisals/{doc}", place.id),
             spreadsheet => spreadsheet_links(&format!("/p/{}/download/appraisal/{doc}", place.id), None),
             appraisal_links => context! {

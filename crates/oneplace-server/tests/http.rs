@@ -1945,6 +1945,10 @@ fn hidden_version(html: &str) -> String {
 async fn an_analyst_edits_appraisal_inputs_and_sees_the_new_results() {
     let app = app().await;
     let mut analyst = Browser::login(&app, "analyst").await;
+    let results = analyst
+        .get(&app.router, "/p/northshire/appraisals/family-support")
+        .await;
+    assert!(results.body.contains("£2,261,119.64"));
     let page = analyst.get(&app.router, EDIT).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains(
@@ -1987,6 +1991,13 @@ async fn an_analyst_edits_appraisal_inputs_and_sees_the_new_results() {
         (a["nppv"].as_f64().unwrap() - (3_913_622.07 - 82_000.0)).abs() < 0.005,
         "{}",
         a["nppv"]
+    );
+    let results = analyst
+        .get(&app.router, "/p/northshire/appraisals/family-support")
+        .await;
+    assert!(
+        results.body.contains("£2,179,119.64") && !results.body.contains("£2,261,119.64"),
+        "the results page shows the changed model"
     );
     let page = analyst.get(&app.router, r.location()).await;
     assert!(page.body.contains("Saved: 2 inputs changed"));
