@@ -8,6 +8,8 @@ use oneplace_ledger::{Journal, Ledger, load};
 use oneplace_refdata::ReferenceData;
 use oneplace_report::{Cell, Document};
 use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 /// A journal document read into a ledger. The error is the reader's own
 /// message, naming the line.
@@ -35,9 +37,33 @@ pub fn monitoring_json(m: &Monitoring) -> serde_json::Value {
 }
 
 /// An appraisal model document evaluated.
+///
+/// Reading and validating a model is most of a page's time (some 0.3 ms
+/// each, and the appraisal list reads every model of the place), so the
+/// result is remembered for the exact text it was made from: the
+/// evaluation is a pure function of the text and the reference data, and
+/// a changed document is a different text, read afresh.
 pub fn appraisal(name: &str, text: &str, data: &ReferenceData) -> Result<Appraisal, String> {
-    let model = read_toml(name, text, data).map_err(|e| e.to_string())?;
-    Ok(oneplace_appraise::evaluate(&model, data))
+    type Memo = HashMap<(String, usize), (String, Result<Appraisal, String>)>;
+    static MEMO: OnceLock<Mutex<Memo>> = OnceLock::new();
+    /// Models remembered at most (each a few kilobytes).
+    const KEPT: usize = 256;
+    let key = (name.to_string(), std::ptr::from_ref(data) as usize);
+    let memo = MEMO.get_or_init(Mutex::default);
+    if let Some((t, r)) = memo.lock().expect("the memo's lock").get(&key)
+        && t == text
+    {
+        return r.clone();
+    }
+    let result = read_toml(name, text, data)
+        .map_err(|e| e.to_string())
+        .map(|model| oneplace_appraise::evaluate(&model, data));
+    let mut m = memo.lock().expect("the memo's lock");
+    if m.len() >= KEPT {
+        m.clear();
+    }
+    m.insert(key, (text.to_string(), result.clone()));
+    result
 }
 
 pub fn appraisal_document(a: &Appraisal) -> Document {

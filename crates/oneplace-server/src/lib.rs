@@ -17,6 +17,7 @@
 
 mod admin;
 pub mod api;
+mod appraisal_edit;
 pub mod auth;
 mod contributions;
 mod deal;
@@ -31,6 +32,7 @@ pub mod pages;
 mod readiness_pages;
 mod reports;
 pub mod run;
+pub mod simulation;
 mod templates;
 
 use std::net::SocketAddr;
@@ -56,6 +58,8 @@ pub struct AppState {
     pub templates: Arc<minijinja::Environment<'static>>,
     /// Mark cookies `Secure` (when served over HTTPS).
     pub secure_cookies: bool,
+    /// Simulations running or run, by appraisal.
+    pub simulations: Arc<simulation::Runs>,
 }
 
 impl AppState {
@@ -65,6 +69,7 @@ impl AppState {
             data: ReferenceData::embedded(),
             templates: Arc::new(templates::environment()),
             secure_cookies,
+            simulations: Arc::default(),
         }
     }
 }
@@ -153,7 +158,8 @@ fn routes() -> Routes {
     let r = reports::routes(import::routes(api::routes(r)));
     let r = measure_pages::routes(contributions::routes(drilldown::routes(r)));
     let r = estate_pages::routes(readiness_pages::routes(r));
-    deal::routes(admin::routes(r))
+    let r = deal::routes(admin::routes(r));
+    simulation::routes(appraisal_edit::routes(r))
 }
 
 /// `(method, path)` of every route, pages and API.

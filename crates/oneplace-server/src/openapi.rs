@@ -152,6 +152,36 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "GET",
+        "/api/places/{place}/appraisals/{doc}/inputs",
+        "An appraisal model's main inputs as the edit form shows them, by name (settings; each cost's amounts and grade; each outcome's cohort, rates, profile and value lines), with the model's version",
+        "Groups of fields: name, label, kind, current text.",
+    ),
+    (
+        "POST",
+        "/api/places/{place}/appraisals/{doc}/inputs",
+        "Change inputs ({\"name\": \"text\", …, optionally \"version\"}): each field is checked, then the whole model by the appraisal engine; saved into the model's TOML (comments kept) only if all is right, and audited (administrators, pool managers, analysts)",
+        "The fields changed, the new version and the appraisal re-run; 422 with {\"errors\": {field: message}} and nothing saved.",
+    ),
+    (
+        "GET",
+        "/api/places/{place}/appraisals/{doc}/compare",
+        "The appraisal and each of its named scenarios side by side (or, with ?with=another, two appraisals): NPBI, returns, NPPV, payback, each agency's net, and each variant's difference from the first",
+        "Variants with their differences.",
+    ),
+    (
+        "GET",
+        "/api/places/{place}/appraisals/{doc}/simulation",
+        "The appraisal's latest simulation: state (none, running, done, failed), draws done of draws asked, and when done the statistics and histograms",
+        "The run's status, and its report as `oneplace appraise --simulate N --seed S --format json` gives it.",
+    ),
+    (
+        "POST",
+        "/api/places/{place}/appraisals/{doc}/simulation",
+        "Start a simulation ({\"draws\": N up to 200,000, \"seed\": S}) on a background thread; one run per appraisal at a time (409 while one runs); administrators, pool managers, analysts",
+        "202 with the run's status; poll GET for progress.",
+    ),
+    (
+        "GET",
         "/api/places/{place}/partners",
         "The place's partners",
         "Partners.",

@@ -419,14 +419,14 @@ pub(crate) async fn appraisal_rows(
     place: &str,
     path: &str,
 ) -> Result<Vec<AppraisalRow>, Response> {
-    let metas = state
+    let docs = state
         .store
-        .documents(place, Some("appraisal"))
+        .documents_with_content(place, "appraisal")
         .await
         .map_err(|e| internal(state, path, e))?;
     let mut rows = Vec::new();
-    for meta in metas {
-        let d = place_document(state, place, &meta.id, "appraisal", path).await?;
+    for d in docs {
+        let meta = d.meta;
         let ratio =
             |r: Option<f64>| r.map_or_else(|| "n/a".to_string(), |v| Cell::Ratio(v).to_string());
         rows.push(match domain::appraisal(&meta.id, &d.content, state.data) {
@@ -467,7 +467,7 @@ async fn appraisals(
     Ok(render(
         &state,
         "appraisals.html",
-        context! { ..base(&current, &place, "appraisals"), ..context! { appraisals => rows } },
+        context! { ..base(&current, &place, "appraisals"), ..context! { appraisals => rows, can_edit_appraisals => permits(current.user(), Action::EditDocument("appraisal")) } },
     ))
 }
 
@@ -482,13 +482,21 @@ async fn appraisal(
     let d = place_document(&state, &place.id, &doc, "appraisal", path).await?;
     let a = domain::appraisal(&d.meta.id, &d.content, state.data)
         .map_err(|e| error_response(&state, path, StatusCode::UNPROCESSABLE_ENTITY, &e))?;
+    let (head, sections) = crate::appraisal_edit::report_html(&state, &d.meta.id, &d.content, &a)
+        .map_err(|e| internal(&state, path, e))?;
     Ok(render(
         &state,
         "report.html",
         context! { ..base(&current, &place, "appraisals"), ..context! {
-            doc => domain::html_document(&domain::appraisal_document(&a)),
+            doc => head,
+            sections_html => sections,
             downloads => format!("/api/places/{}/appraisals/{doc}", place.id),
             spreadsheet => spreadsheet_links(&format!("/p/{}/download/appraisal/{doc}", place.id), None),
+            appraisal_links => context! {
+                edit => permits(current.user(), Action::EditDocument("appraisal")).then(|| format!("/p/{}/appraisals/{doc}/edit", place.id)),
+                simulation => format!("/p/{}/appraisals/{doc}/simulation", place.id),
+                compare => format!("/p/{}/appraisals/{doc}/compare", place.id),
+            },
         } },
     ))
 }

@@ -33,6 +33,15 @@ const TEMPLATES: &[(&str, &str)] = &[
         "document_form.html",
         include_str!("templates/document_form.html"),
     ),
+    (
+        "appraisal_edit.html",
+        include_str!("templates/appraisal_edit.html"),
+    ),
+    (
+        "appraisal_compare.html",
+        include_str!("templates/appraisal_compare.html"),
+    ),
+    ("simulation.html", include_str!("templates/simulation.html")),
 ];
 
 /// The style sheet, served at `/static/app.css`.

@@ -978,6 +978,10 @@ async fn the_openapi_document_lists_every_api_route_and_each_is_served() {
                     serde_json::json!({"disabled": false})
                 } else if path.ends_with("/users") {
                     serde_json::json!({"username": "new-user", "display_name": "New", "role": "viewer"})
+                } else if path.ends_with("/inputs") {
+                    serde_json::json!({})
+                } else if path.ends_with("/simulation") {
+                    serde_json::json!({"draws": 1000, "seed": 1})
                 } else if path.ends_with("/documents") {
                     serde_json::json!({"id": "another", "kind": "appraisal", "title": "Another", "content": FAMILY_SUPPORT})
                 } else {
@@ -1015,6 +1019,9 @@ async fn pages_are_accessible_in_structure() {
         "/account",
         "/p/northshire/deals/northshire-deal",
         "/p/northshire/ledger/northshire-bcf/import",
+        "/p/northshire/appraisals/family-support/edit",
+        "/p/northshire/appraisals/family-support/compare",
+        "/p/northshire/appraisals/family-support/simulation",
         "/p/northshire/ledger/northshire-bcf/postings?partner=icb",
         "/p/northshire/ledger/northshire-bcf/contributions",
         "/p/northshire/ledger/northshire-bcf/contributions/icb/nhs-minimum",
@@ -2923,3 +2930,547 @@ async fn the_new_tables_download_as_csv() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     app.db.finish().await;
 }
+
+// ── appraisal inputs in a form, scenarios, simulation ────────────────
+
+const EDIT: &str = "/p/northshire/appraisals/family-support/edit";
+
+async fn stored(app: &App, place: &str, id: &str) -> String {
+    app.db
+        .store
+        .document(place, id)
+        .await
+        .unwrap()
+        .expect("the document")
+        .content
+}
+
+/// The hidden `version` field of the edit form.
+fn hidden_version(html: &str) -> String {
+    let at = html
+        .find("name=\"version\" value=\"")
+        .expect("a version field")
+        + "name=\"version\" value=\"".len();
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+/// Editing `examples/family-support.toml`'s one-off set-up cost (£180,000
+/// in year 0, grade 3: 10% optimism bias, so £198,000 in the appraisal)
+/// to £280,000 at grade 1 (no uplift) adds £82,000 to the present value
+/// of costs in year 0 (undiscounted): the CLI's golden NPBI £2,261,119.64
+/// and NPPV £3,913,622.07 each fall by exactly that.
+#[tokio::test]
+async fn an_analyst_edits_appraisal_inputs_and_sees_the_new_results() {
+    let app = app().await;
+    let mut analyst = Browser::login(&app, "analyst").await;
+    let results = analyst
+        .get(&app.router, "/p/northshire/appraisals/family-support")
+        .await;
+    assert!(results.body.contains("£2,261,119.64"));
+    let page = analyst.get(&app.router, EDIT).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains(
+        "id=\"in-cost__set-up__amounts\" name=\"cost.set-up.amounts\" type=\"text\" value=\"180000\""
+    ));
+    assert!(page.body.contains("<svg"), "the results have charts");
+    assert!(page.body.contains("£2,261,119.64"));
+    let before = stored(&app, "northshire", "family-support").await;
+    let csrf = hidden_csrf(&page.body);
+    let version = hidden_version(&page.body);
+    let r = analyst
+        .post_form(
+            &app.router,
+            EDIT,
+            &form(&[
+                ("csrf", &csrf),
+                ("version", &version),
+                ("appraisal.years", "10"),
+                ("cost.set-up.amounts", "280000"),
+                ("cost.set-up.confidence", "1"),
+                ("outcome.less-crime.success", "pert(0.2, 0.35, 0.45)"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), format!("{EDIT}?saved=2"));
+    let a = analyst
+        .get(
+            &app.router,
+            "/api/places/northshire/appraisals/family-support",
+        )
+        .await
+        .json();
+    assert!(
+        (a["npbi"].as_f64().unwrap() - (2_261_119.64 - 82_000.0)).abs() < 0.005,
+        "{}",
+        a["npbi"]
+    );
+    assert!(
+        (a["nppv"].as_f64().unwrap() - (3_913_622.07 - 82_000.0)).abs() < 0.005,
+        "{}",
+        a["nppv"]
+    );
+    let results = analyst
+        .get(&app.router, "/p/northshire/appraisals/family-support")
+        .await;
+    assert!(
+        results.body.contains("£2,179,119.64") && !results.body.contains("£2,261,119.64"),
+        "the results page shows the changed model"
+    );
+    let page = analyst.get(&app.router, r.location()).await;
+    assert!(page.body.contains("Saved: 2 inputs changed"));
+    assert!(
+        page.body.contains("£2,179,119.64"),
+        "the page shows the new results"
+    );
+    // The text changed in those two lines only; comments are kept.
+    let after = stored(&app, "northshire", "family-support").await;
+    let changed: Vec<(&str, &str)> = before
+        .lines()
+        .zip(after.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            ("amounts = [180000]", "amounts = [280000]"),
+            ("confidence = 3", "confidence = 1")
+        ]
+    );
+    assert_eq!(before.lines().count(), after.lines().count());
+    // Audited: the document and the fields, before and after.
+    let entries = app
+        .db
+        .store
+        .audit_entries(Some("northshire"), 20)
+        .await
+        .unwrap();
+    let e = entries
+        .iter()
+        .find(|e| e.action == "appraisal.inputs")
+        .expect("an appraisal.inputs entry");
+    assert_eq!(e.actor, "analyst");
+    assert_eq!(e.target, "document:family-support");
+    assert!(
+        e.detail
+            .contains("\"cost.set-up.amounts\":{\"after\":\"280000\",\"before\":\"180000\"}"),
+        "{}",
+        e.detail
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.action == "document.put" && e.actor == "analyst")
+    );
+    // The same form sent again is stale: nothing is saved.
+    let r = analyst
+        .post_form(
+            &app.router,
+            EDIT,
+            &form(&[
+                ("csrf", &csrf),
+                ("version", &version),
+                ("cost.set-up.amounts", "1"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("changed by someone else"));
+    assert_eq!(stored(&app, "northshire", "family-support").await, after);
+    app.db.finish().await;
+}
+
+#[tokio::test]
+async fn bad_appraisal_inputs_are_shown_beside_their_fields_and_nothing_is_saved() {
+    let app = app().await;
+    let mut analyst = Browser::login(&app, "analyst").await;
+    let before = stored(&app, "northshire", "family-support").await;
+    let audit_before = audit_actions(&app.db.store).await.len();
+    let csrf = analyst.csrf.clone();
+    let r = analyst
+        .post_form(
+            &app.router,
+            EDIT,
+            &form(&[
+                ("csrf", &csrf),
+                ("outcome.less-crime.success", "lots"),
+                ("cost.set-up.amounts", "280000"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let id = "in-outcome__less-crime__success";
+    assert!(
+        r.body.contains(&format!(
+            "<p class=\"field-error\" id=\"{id}-error\">&#39;lots&#39; is not a share"
+        )),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains(&format!(
+        "aria-describedby=\"{id}-hint {id}-error\" aria-invalid=\"true\""
+    )));
+    assert!(r.body.contains("value=\"lots\""), "what was typed is kept");
+    // Shares that pass the field check but not the engine's validator.
+    let r = analyst
+        .post_form(
+            &app.router,
+            EDIT,
+            &form(&[
+                ("csrf", &csrf),
+                (
+                    "outcome.less-crime.value.1.shares",
+                    "police = 0.5, justice = 0.2",
+                ),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("id=\"in-outcome__less-crime__value__1__shares-error\""),
+        "{}",
+        r.body
+    );
+    // The API says the same, by field.
+    let r = analyst
+        .post_json(
+            &app.router,
+            "/api/places/northshire/appraisals/family-support/inputs",
+            serde_json::json!({"appraisal.years": "0"}),
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["field"], "appraisal.years");
+    assert_eq!(stored(&app, "northshire", "family-support").await, before);
+    assert_eq!(
+        audit_actions(&app.db.store).await.len(),
+        audit_before,
+        "nothing recorded, nothing saved"
+    );
+    // A good change by the API re-runs the appraisal.
+    let r = analyst
+        .post_json(
+            &app.router,
+            "/api/places/northshire/appraisals/family-support/inputs",
+            serde_json::json!({"cost.set-up.amounts": "280000", "cost.set-up.confidence": "1"}),
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let j = r.json();
+    assert!((j["appraisal"]["npbi"].as_f64().unwrap() - 2_179_119.64).abs() < 0.005);
+    assert_eq!(j["changed"].as_array().unwrap().len(), 2);
+    app.db.finish().await;
+}
+
+#[tokio::test]
+async fn appraisal_edits_and_simulations_are_for_analysts_and_administrators() {
+    let app = app().await;
+    let before = stored(&app, "northshire", "family-support").await;
+    let mut viewer = Browser::login(&app, "viewer").await;
+    let csrf = viewer.csrf.clone();
+    assert_eq!(
+        viewer.get(&app.router, EDIT).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = viewer
+        .post_form(
+            &app.router,
+            EDIT,
+            &form(&[("csrf", &csrf), ("cost.set-up.amounts", "1")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = viewer
+        .post_json(
+            &app.router,
+            "/api/places/northshire/appraisals/family-support/inputs",
+            serde_json::json!({"cost.set-up.amounts": "1"}),
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = viewer
+        .post_form(
+            &app.router,
+            "/p/northshire/appraisals/family-support/simulation",
+            &form(&[("csrf", &csrf), ("draws", "100"), ("seed", "1")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // A viewer still sees the inputs, the comparison and the simulation page.
+    for p in [
+        "/api/places/northshire/appraisals/family-support/inputs",
+        "/p/northshire/appraisals/family-support/compare",
+        "/p/northshire/appraisals/family-support/simulation",
+    ] {
+        assert_eq!(
+            viewer.get(&app.router, p).await.status,
+            StatusCode::OK,
+            "{p}"
+        );
+    }
+    let denied: Vec<_> = audit_actions(&app.db.store)
+        .await
+        .into_iter()
+        .filter(|(actor, action, _)| actor == "viewer" && action == "access.denied")
+        .map(|(_, _, target)| target)
+        .rev()
+        .collect();
+    assert_eq!(
+        denied,
+        [
+            format!("route:GET {EDIT}"),
+            format!("route:POST {EDIT}"),
+            "route:POST /api/places/northshire/appraisals/family-support/inputs".to_string(),
+            "route:POST /p/northshire/appraisals/family-support/simulation".to_string(),
+        ]
+    );
+    // Without the CSRF token: refused before anything else.
+    let mut admin = Browser::login(&app, "admin").await;
+    let r = admin
+        .post_form(&app.router, EDIT, &form(&[("cost.set-up.amounts", "1")]))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = admin
+        .post_json(
+            &app.router,
+            "/api/places/northshire/appraisals/family-support/simulation",
+            serde_json::json!({"draws": 100, "seed": 1}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Another place's appraisal, or an unknown one, is not found.
+    let mut wes = Browser::login(&app, "westmere-manager").await;
+    let wcsrf = wes.csrf.clone();
+    for p in [
+        EDIT,
+        "/p/northshire/appraisals/family-support/compare",
+        "/p/northshire/appraisals/family-support/simulation",
+        "/api/places/northshire/appraisals/family-support/inputs",
+        "/api/places/northshire/appraisals/family-support/compare",
+        "/api/places/northshire/appraisals/family-support/simulation",
+    ] {
+        assert_eq!(
+            wes.get(&app.router, p).await.status,
+            StatusCode::NOT_FOUND,
+            "{p}"
+        );
+    }
+    let r = wes
+        .post_form(
+            &app.router,
+            EDIT,
+            &form(&[("csrf", &wcsrf), ("cost.set-up.amounts", "1")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        admin
+            .get(&app.router, "/p/northshire/appraisals/nothing/edit")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        admin
+            .get(&app.router, "/p/northshire/appraisals/northshire-bcf/edit")
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "a journal is not an appraisal"
+    );
+    assert_eq!(stored(&app, "northshire", "family-support").await, before);
+    app.db.finish().await;
+}
+
+/// The scenarios side by side agree with the CLI's golden `--sensitivity`
+/// scenario table for `examples/family-support.toml`.
+#[tokio::test]
+async fn named_scenarios_are_compared_side_by_side() {
+    let app = app().await;
+    let mut viewer = Browser::login(&app, "viewer").await;
+    let j = viewer
+        .get(
+            &app.router,
+            "/api/places/northshire/appraisals/family-support/compare",
+        )
+        .await
+        .json();
+    let v = j["variants"].as_array().unwrap();
+    let names: Vec<&str> = v.iter().map(|x| x["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["As appraised", "Pessimistic", "Two intakes only"]);
+    let close = |a: &serde_json::Value, b: f64| (a.as_f64().unwrap() - b).abs() < 0.005;
+    assert!(close(&v[0]["nppv"], 3_913_622.07));
+    assert!(close(&v[1]["npbi"], 877_830.40));
+    assert!(close(&v[1]["nppv"], 1_964_176.98));
+    assert!(close(&v[2]["nppv"], 2_589_950.39));
+    // (Each figure is rounded to the penny, so their difference is within 1p.)
+    let within_1p = |a: &serde_json::Value, b: f64| (a.as_f64().unwrap() - b).abs() < 0.0101;
+    assert!(within_1p(
+        &v[1]["difference"]["nppv"],
+        1_964_176.98 - 3_913_622.07
+    ));
+    assert_eq!(v[1]["payback_discounted"], "2028/29");
+    assert_eq!(v[1]["difference"]["payback_years"], 1);
+    // Each agency's net positions sum to the NPBI (PV fiscal − PV costs).
+    for x in v {
+        let sum: f64 = x["agencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["net"].as_f64().unwrap())
+            .sum();
+        assert!((sum - x["npbi"].as_f64().unwrap()).abs() < 0.01);
+    }
+    let page = viewer
+        .get(
+            &app.router,
+            "/p/northshire/appraisals/family-support/compare",
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    for figure in [
+        "£3,913,622.07",
+        "£1,964,176.98",
+        "£2,589,950.39",
+        "2028/29",
+        "+1 year",
+    ] {
+        assert!(page.body.contains(figure), "{figure}");
+    }
+    // Two appraisals side by side: their own headline figures, as the
+    // CLI's golden output gives each.
+    let j = viewer
+        .get(
+            &app.router,
+            "/api/places/northshire/appraisals/family-support/compare?with=integrated-care",
+        )
+        .await
+        .json();
+    let v = j["variants"].as_array().unwrap();
+    assert_eq!(v.len(), 2);
+    assert!(close(&v[0]["npbi"], 2_261_119.64));
+    let other = INTEGRATED_CARE_NPBI;
+    assert!(close(&v[1]["npbi"], other));
+    assert!(within_1p(&v[1]["difference"]["npbi"], other - 2_261_119.64));
+    app.db.finish().await;
+}
+
+#[tokio::test]
+async fn a_simulation_runs_in_the_background_with_its_progress() {
+    let app = app().await;
+    let mut analyst = Browser::login(&app, "analyst").await;
+    let csrf = analyst.csrf.clone();
+    let page_path = "/p/northshire/appraisals/family-support/simulation";
+    let api = "/api/places/northshire/appraisals/family-support/simulation";
+    assert_eq!(analyst.get(&app.router, api).await.json()["state"], "none");
+    // Bad draws and seed: a message beside each field, nothing started.
+    let r = analyst
+        .post_form(
+            &app.router,
+            page_path,
+            &form(&[("csrf", &csrf), ("draws", "5000000"), ("seed", "x")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("<p class=\"field-error\" id=\"draws-error\">")
+    );
+    assert!(r.body.contains("aria-describedby=\"seed-hint seed-error\""));
+    assert_eq!(analyst.get(&app.router, api).await.json()["state"], "none");
+    // A run, then another while it runs: one at a time.
+    let r = analyst
+        .post_form(
+            &app.router,
+            page_path,
+            &form(&[("csrf", &csrf), ("draws", "200000"), ("seed", "7")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let again = analyst
+        .post_json(
+            &app.router,
+            api,
+            serde_json::json!({"draws": 100, "seed": 1}),
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    let running = analyst.get(&app.router, page_path).await.body;
+    assert!(
+        running.contains("<progress id=\"sim-progress\" max=\"200000\"")
+            || running.contains("id=\"sim-results\""),
+        "{running}"
+    );
+    let mut status = serde_json::Value::Null;
+    for _ in 0..600 {
+        status = analyst.get(&app.router, api).await.json();
+        if status["state"] != "running" {
+            break;
+        }
+        assert!(status["done"].as_u64().unwrap() <= 200_000);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status["state"], "done", "{status}");
+    assert_eq!(status["done"], 200_000);
+    let report = &status["report"];
+    assert_eq!(report["draws"], 200_000);
+    assert_eq!(report["seed"], 7);
+    let n = &report["nppv"];
+    let count: u64 = n["histogram"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(count, 200_000);
+    let (p5, p50, p95) = (
+        n["p5"].as_f64().unwrap(),
+        n["p50"].as_f64().unwrap(),
+        n["p95"].as_f64().unwrap(),
+    );
+    // The deterministic NPPV (the CLI's golden £3,913,622.07) lies within
+    // the simulated 5–95% range.
+    assert!(
+        p5 < 3_913_622.07 && 3_913_622.07 < p95 && p5 < p50 && p50 < p95,
+        "{n}"
+    );
+    let page = analyst.get(&app.router, page_path).await.body;
+    assert!(page.contains("<progress id=\"sim-progress\" max=\"200000\" value=\"200000\">"));
+    assert!(page.contains("id=\"sim-stats\"") && page.contains("<svg"));
+    // The same seed again gives the same figures.
+    let r = analyst
+        .post_json(
+            &app.router,
+            api,
+            serde_json::json!({"draws": 200000, "seed": 7}),
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    for _ in 0..600 {
+        status = analyst.get(&app.router, api).await.json();
+        if status["state"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status["report"]["nppv"]["p50"].as_f64(), Some(p50));
+    assert!(
+        audit_actions(&app.db.store)
+            .await
+            .iter()
+            .filter(|(a, action, _)| a == "analyst" && action == "appraisal.simulate")
+            .count()
+            == 2
+    );
+    app.db.finish().await;
+}
+
+/// `examples/integrated-care.toml`'s NPBI, from the CLI's golden JSON.
+const INTEGRATED_CARE_NPBI: f64 = -312_299.81;

@@ -1103,6 +1103,31 @@ impl Store {
         .transpose()
     }
 
+    /// A place's documents of one kind with their text, in id order: one
+    /// query for what a page that reads them all needs.
+    pub async fn documents_with_content(
+        &self,
+        place_id: &str,
+        kind: &str,
+    ) -> Result<Vec<StoredDocument>> {
+        sqlx::query(
+            "SELECT id, kind, title, owner_partner, updated_at, updated_by, content FROM documents
+             WHERE place_id = $1 AND kind = $2 ORDER BY id",
+        )
+        .bind(place_id)
+        .bind(kind)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(StoredDocument {
+                meta: meta_from_row(r)?,
+                content: r.try_get("content")?,
+            })
+        })
+        .collect()
+    }
+
     // ── the audit log ────────────────────────────────────────────────
 
     /// Appends one entry to the audit log.

@@ -388,6 +388,24 @@ async fn documents_are_kept_per_place() {
             "{which}"
         );
         assert!(s.documents("westmere", None).await.unwrap().is_empty());
+        // With their text, in one query: the kind's documents of the place only.
+        let all = s
+            .documents_with_content("northshire", "journal")
+            .await
+            .unwrap();
+        assert_eq!(all, vec![got.clone()], "{which}");
+        assert!(
+            s.documents_with_content("westmere", "journal")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            s.documents_with_content("northshire", "deal")
+                .await
+                .unwrap()
+                .is_empty()
+        );
         // Bad documents name the field.
         for (bad, field) in [
             (
