@@ -6,7 +6,8 @@
 #
 # Settings (environment): PEOPLE ("30000 300000 3000000": about 1M, 10M and
 # 100M events), SEED (1), RUNS (3 timed runs per command, median taken),
-# SKIP_BUILD=1 (use the release binary as it is).
+# RUNS_BIG (1, from a million people), SKIP_BUILD=1 (use the release binary
+# as it is).
 #
 # For each size:
 #   1. `oneplace synth activity --events parquet` writes the events
@@ -29,6 +30,7 @@ cd "$(dirname "$0")/.."
 PEOPLE=${PEOPLE:-30000 300000 3000000}
 SEED=${SEED:-1}
 RUNS=${RUNS:-3}
+RUNS_BIG=${RUNS_BIG:-1}
 BIN=target/release/oneplace
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/oneplace-measurebench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
@@ -45,9 +47,10 @@ if [[ "${SKIP_BUILD:-0}" != 1 || ! -x "$BIN" ]]; then
 fi
 
 median() { # name command...
-    local name=$1
+    local name=$1 runs=$RUNS
     shift
-    hyperfine --style none --runs "$RUNS" --warmup 0 \
+    ((${n:-0} >= 1000000)) && runs=$RUNS_BIG
+    hyperfine --style none --runs "$runs" --warmup 0 \
         --export-json "$WORK/$name.json" "$*" >&2
     python3 -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$WORK/$name.json"
 }
