@@ -1125,6 +1125,100 @@ fn read_events_csv(sink: &mut EventSink, watch: &dyn Watch) -> Result<(), InputE
     Ok(())
 }
 
+/// One Parquet batch's columns, cast to the types the checks read.
+struct Columns {
+    rows: usize,
+    ids: StringArray,
+    types: StringArray,
+    date32: Option<Date32Array>,
+    date_text: Option<StringArray>,
+    q: Option<Float64Array>,
+    cost: Option<Float64Array>,
+    agency: Option<StringArray>,
+}
+
+/// What the parallel check may read: the cohort and the costing map's
+/// types as they stand, and the data's period.
+struct Known<'a> {
+    people: &'a FxHashMap<String, Option<u32>>,
+    types: &'a FxHashMap<String, u32>,
+    priced: u32,
+    data_from: i32,
+    data_to: i32,
+}
+
+/// A batch's plain rows (a cohort member's event of a priced type, dated
+/// in the data's period, with a readable quantity and cost and no agency
+/// of its own) as checked events, and the indices of the other rows.
+struct Plain {
+    batch: RecordBatch,
+    others: Vec<u32>,
+}
+
+/// Takes the rows that need no report; everything else is left to the
+/// sink, which checks and reports it row by row.
+fn plain_rows(k: &Known, c: &Columns) -> Plain {
+    let mut person = UInt32Builder::with_capacity(c.rows);
+    let mut day = Int32Builder::with_capacity(c.rows);
+    let mut etype = UInt32Builder::with_capacity(c.rows);
+    let mut quantity = Float64Builder::with_capacity(c.rows);
+    let mut cost = Float64Builder::with_capacity(c.rows);
+    let mut agency = UInt32Builder::with_capacity(c.rows);
+    let mut others = Vec::new();
+    for i in 0..c.rows {
+        let plain = (|| {
+            if c.agency
+                .as_ref()
+                .is_some_and(|a| a.is_valid(i) && !a.value(i).trim().is_empty())
+            {
+                return None;
+            }
+            let d = c.date32.as_ref().filter(|d| d.is_valid(i))?.value(i);
+            if d < k.data_from || d > k.data_to || !c.ids.is_valid(i) || !c.types.is_valid(i) {
+                return None;
+            }
+            let p = (*k.people.get(c.ids.value(i).trim())?)?;
+            let t = *k.types.get(c.types.value(i).trim())?;
+            if t >= k.priced {
+                return None;
+            }
+            let q = match &c.q {
+                Some(a) if a.is_valid(i) => Some(a.value(i)).filter(|q| *q >= 0.0)?,
+                _ => 1.0,
+            };
+            let own = c
+                .cost
+                .as_ref()
+                .filter(|a| a.is_valid(i))
+                .map(|a| a.value(i));
+            Some((p, d, t, q, own))
+        })();
+        match plain {
+            Some((p, d, t, q, own)) => {
+                person.append_value(p);
+                day.append_value(d);
+                etype.append_value(t);
+                quantity.append_value(q);
+                cost.append_option(own);
+                agency.append_null();
+            }
+            None => others.push(i as u32),
+        }
+    }
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(person.finish()),
+        Arc::new(day.finish()),
+        Arc::new(etype.finish()),
+        Arc::new(quantity.finish()),
+        Arc::new(cost.finish()),
+        Arc::new(agency.finish()),
+    ];
+    Plain {
+        batch: RecordBatch::try_new(events_schema(), columns).expect("columns match the schema"),
+        others,
+    }
+}
+
 fn read_events_parquet(sink: &mut EventSink, watch: &dyn Watch) -> Result<(), InputError> {
     use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let path = sink.spec.events.clone();
@@ -1181,60 +1275,111 @@ fn read_events_parquet(sink: &mut EventSink, watch: &dyn Watch) -> Result<(), In
             .expect("cast to Float64")
             .clone())
     };
-    for batch in reader {
-        let batch = batch.map_err(|e| whole(e.to_string()))?;
-        let ids = text(batch.column(c_id))?;
-        let types = text(batch.column(c_type))?;
-        let dates = batch.column(c_date);
-        let date32 = (dates.data_type() == &DataType::Date32).then(|| {
-            dates
-                .as_any()
-                .downcast_ref::<Date32Array>()
-                .expect("Date32")
-                .clone()
-        });
-        let date_text = if date32.is_none() {
-            Some(text(dates)?)
-        } else {
-            None
-        };
-        let q = c_q
-            .map(|c| float(batch.column(c), "quantity"))
-            .transpose()?;
-        let cost = c_cost.map(|c| float(batch.column(c), "cost")).transpose()?;
-        let agency = c_agency.map(|c| text(batch.column(c))).transpose()?;
-        for i in 0..batch.num_rows() {
-            row += 1;
-            let date = match (&date32, &date_text) {
-                (Some(d), _) if d.is_valid(i) => Ok(crate::days::from_day_number(d.value(i))),
-                (Some(_), _) => Err(String::new()),
-                (None, Some(t)) => {
-                    let s = if t.is_valid(i) { t.value(i).trim() } else { "" };
-                    Date::parse(s).ok_or_else(|| s.to_string())
-                }
-                (None, None) => unreachable!("one of the two"),
+    // Batches are checked two at a time, one a core: rows that need no
+    // report (the great majority) are taken in parallel by `plain_rows`;
+    // the rest go through the sink one by one, in row order, so every
+    // problem is reported exactly as when all rows went that way.
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let mut reader = reader.peekable();
+    while reader.peek().is_some() {
+        let mut group = Vec::with_capacity(threads);
+        for batch in reader.by_ref().take(threads) {
+            let batch = batch.map_err(|e| whole(e.to_string()))?;
+            let ids = text(batch.column(c_id))?;
+            let types = text(batch.column(c_type))?;
+            let dates = batch.column(c_date);
+            let date32 = (dates.data_type() == &DataType::Date32).then(|| {
+                dates
+                    .as_any()
+                    .downcast_ref::<Date32Array>()
+                    .expect("Date32")
+                    .clone()
+            });
+            let date_text = if date32.is_none() {
+                Some(text(dates)?)
+            } else {
+                None
             };
-            let f = |a: &Option<Float64Array>| {
-                a.as_ref().filter(|a| a.is_valid(i)).map(|a| Ok(a.value(i)))
-            };
-            let e = RawEvent {
-                id: if ids.is_valid(i) { ids.value(i) } else { "" },
-                date,
-                event_type: if types.is_valid(i) {
-                    types.value(i)
-                } else {
-                    ""
-                },
-                quantity: f(&q),
-                cost: f(&cost),
-                agency: agency
-                    .as_ref()
-                    .filter(|a| a.is_valid(i))
-                    .map(|a| a.value(i)),
-            };
-            sink.push(row, e);
+            let q = c_q
+                .map(|c| float(batch.column(c), "quantity"))
+                .transpose()?;
+            let cost = c_cost.map(|c| float(batch.column(c), "cost")).transpose()?;
+            let agency = c_agency.map(|c| text(batch.column(c))).transpose()?;
+            group.push(Columns {
+                rows: batch.num_rows(),
+                ids,
+                types,
+                date32,
+                date_text,
+                q,
+                cost,
+                agency,
+            });
         }
-        watch.read(row - 1);
+        let known = Known {
+            people: &sink.people,
+            types: &sink.types,
+            priced: sink.priced as u32,
+            data_from: sink.data_from,
+            data_to: sink.data_to,
+        };
+        let plain: Vec<Plain> = std::thread::scope(|scope| {
+            let handles: Vec<_> = group
+                .iter()
+                .map(|c| scope.spawn(|| plain_rows(&known, c)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("checking a batch does not panic"))
+                .collect()
+        });
+        for (c, p) in group.iter().zip(plain) {
+            sink.read += p.batch.num_rows() as u64;
+            if p.batch.num_rows() > 0 {
+                sink.batches.push(p.batch);
+            }
+            for i in p.others {
+                let i = i as usize;
+                let date = match (&c.date32, &c.date_text) {
+                    (Some(d), _) if d.is_valid(i) => Ok(crate::days::from_day_number(d.value(i))),
+                    (Some(_), _) => Err(String::new()),
+                    (None, Some(t)) => {
+                        let s = if t.is_valid(i) { t.value(i).trim() } else { "" };
+                        Date::parse(s).ok_or_else(|| s.to_string())
+                    }
+                    (None, None) => unreachable!("one of the two"),
+                };
+                let f = |a: &Option<Float64Array>| {
+                    a.as_ref().filter(|a| a.is_valid(i)).map(|a| Ok(a.value(i)))
+                };
+                let e = RawEvent {
+                    id: if c.ids.is_valid(i) {
+                        c.ids.value(i)
+                    } else {
+                        ""
+                    },
+                    date,
+                    event_type: if c.types.is_valid(i) {
+                        c.types.value(i)
+                    } else {
+                        ""
+                    },
+                    quantity: f(&c.q),
+                    cost: f(&c.cost),
+                    agency: c
+                        .agency
+                        .as_ref()
+                        .filter(|a| a.is_valid(i))
+                        .map(|a| a.value(i)),
+                };
+                sink.push(row + 1 + i as u64, e);
+            }
+            row += c.rows as u64;
+            watch.read(row - 1);
+        }
     }
     Ok(())
 }

@@ -524,3 +524,97 @@ fn a_matching_attribute_missing_or_not_a_number_is_located() {
         "{e}"
     );
 }
+
+#[test]
+fn parquet_events_give_the_csv_measurement_problems_and_all() {
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{ArrayRef, Date32Builder, Float64Builder, StringBuilder};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::arrow::record_batch::RecordBatch;
+    use datafusion::parquet::arrow::ArrowWriter;
+
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("costing.csv", COSTING),
+            ("cohort.csv", COHORT),
+            ("events.csv", EVENTS),
+        ],
+    );
+    // The same events as Parquet, dates as Date32, blanks as nulls.
+    let (mut id, mut date, mut ty) = (
+        StringBuilder::new(),
+        Date32Builder::new(),
+        StringBuilder::new(),
+    );
+    let (mut q, mut cost, mut agency) = (
+        Float64Builder::new(),
+        Float64Builder::new(),
+        StringBuilder::new(),
+    );
+    for line in EVENTS.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        id.append_value(f[0]);
+        // Date32 counts days from 1970-01-01, as the day numbers do.
+        date.append_value(oneplace_measure::days::day_number(
+            oneplace_core::Date::parse(f[1]).unwrap(),
+        ));
+        ty.append_value(f[2]);
+        q.append_option(f[3].parse::<f64>().ok());
+        cost.append_option(f[4].parse::<f64>().ok());
+        agency.append_option((!f[5].is_empty()).then_some(f[5]));
+    }
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Utf8, false),
+        Field::new("date", DataType::Date32, false),
+        Field::new("event_type", DataType::Utf8, false),
+        Field::new("quantity", DataType::Float64, true),
+        Field::new("cost", DataType::Float64, true),
+        Field::new("agency", DataType::Utf8, true),
+    ]));
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(id.finish()),
+        Arc::new(date.finish()),
+        Arc::new(ty.finish()),
+        Arc::new(q.finish()),
+        Arc::new(cost.finish()),
+        Arc::new(agency.finish()),
+    ];
+    let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
+    let file = std::fs::File::create(dir.path().join("events.parquet")).unwrap();
+    let mut w = ArrowWriter::try_new(file, schema, None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+
+    let from_csv = measure(dir.path());
+    let spec = parse_spec(
+        "spec.toml",
+        &SPEC.replace("events.csv", "events.parquet"),
+        dir.path(),
+    )
+    .unwrap();
+    let from_parquet = run(&spec).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(from_parquet.per_person, from_csv.per_person);
+    assert_eq!(from_parquet.savings, from_csv.savings);
+    assert_eq!(from_parquet.events_counted, from_csv.events_counted);
+    // Every problem the same, at the same rows, the file name aside.
+    let strip = |m: &Measurement| -> Vec<(String, u64, Vec<String>)> {
+        m.problems
+            .iter()
+            .map(|p| {
+                (
+                    p.kind.clone(),
+                    p.rows,
+                    p.locations
+                        .iter()
+                        .map(|l| l.replace("events.parquet", "events.csv"))
+                        .collect(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(strip(&from_parquet), strip(&from_csv));
+    assert!(from_csv.problems.len() >= 3, "{:?}", from_csv.problems);
+}
