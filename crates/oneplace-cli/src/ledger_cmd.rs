@@ -7,7 +7,7 @@ use oneplace_ledger::report::{self, document};
 use oneplace_ledger::{Journal, Ledger, load};
 use oneplace_report::{Cell, Document, Section, Table};
 
-use crate::output::{check_binary_destination, json_bytes, render, write};
+use crate::output::{emit, write};
 use crate::{Failure, Format};
 
 #[derive(clap::Subcommand)]
@@ -121,21 +121,6 @@ fn period_of(ledger: &Ledger, text: Option<&str>) -> Result<Period, Failure> {
             Failure::Message("the ledger has no postings to report on: give --period".into())
         }),
     }
-}
-
-fn emit(
-    doc: &Document,
-    json: serde_json::Value,
-    format: Format,
-    table: Option<&str>,
-    out: Option<&Path>,
-) -> Result<(), Failure> {
-    check_binary_destination(format, out)?;
-    let bytes = match format {
-        Format::Json => json_bytes(&json),
-        other => render(doc, other, table)?,
-    };
-    write(out, &bytes)
 }
 
 pub fn run(command: Command) -> Result<(), Failure> {

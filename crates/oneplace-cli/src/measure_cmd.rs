@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use oneplace_measure::{Engine, MeasureError, Watch, document, parse_spec, synth};
 
-use crate::output::{check_binary_destination, json_bytes, render, write};
+use crate::output::{check_binary_destination, emit, write};
 use crate::results_cmd;
 use crate::{Failure, Format};
 
@@ -142,12 +142,8 @@ fn run_measure(
         MeasureError::Input(e) => Failure::Input(e),
         MeasureError::Engine(e) => Failure::Internal(e),
     })?;
-    let bytes = if format == Format::Json {
-        json_bytes(&serde_json::to_value(&m).expect("measurements serialise"))
-    } else {
-        render(&document(&m), format, table)?
-    };
-    write(out, &bytes)
+    let json = serde_json::to_value(&m).expect("measurements serialise");
+    emit(&document(&m), json, format, table, out)
 }
 
 /// A progress bar on reading the events, then a spinner on the plan; both

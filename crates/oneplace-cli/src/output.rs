@@ -107,3 +107,21 @@ pub fn json_bytes(value: &serde_json::Value) -> Vec<u8> {
     text.push('\n');
     text.into_bytes()
 }
+
+/// Writes a report: its JSON, or the document in the other formats (one
+/// table with `table`), to `out` or standard output; a binary format is
+/// refused for a terminal before anything is computed into it.
+pub fn emit(
+    doc: &Document,
+    json: serde_json::Value,
+    format: Format,
+    table: Option<&str>,
+    out: Option<&Path>,
+) -> Result<(), Failure> {
+    check_binary_destination(format, out)?;
+    let bytes = match format {
+        Format::Json => json_bytes(&json),
+        other => render(doc, other, table)?,
+    };
+    write(out, &bytes)
+}

@@ -7,7 +7,7 @@ use oneplace_report::Document;
 use oneplace_results::{earn_back, metrics, outcome_contract, troubled_families};
 use serde::Serialize;
 
-use crate::output::{check_binary_destination, json_bytes, render, write};
+use crate::output;
 use crate::{Failure, Format};
 
 /// Where and how a result is written (the options every command shares).
@@ -30,13 +30,8 @@ fn read(path: &Path) -> Result<(String, String), Failure> {
 }
 
 fn emit<T: Serialize>(o: &Output, value: &T, doc: &Document) -> Result<(), Failure> {
-    check_binary_destination(o.format, o.out.as_deref())?;
-    let bytes = if o.format == Format::Json {
-        json_bytes(&serde_json::to_value(value).expect("results serialise"))
-    } else {
-        render(doc, o.format, o.table.as_deref())?
-    };
-    write(o.out.as_deref(), &bytes)
+    let json = serde_json::to_value(value).expect("results serialise");
+    output::emit(doc, json, o.format, o.table.as_deref(), o.out.as_deref())
 }
 
 /// Troubled Families claims by year from a scheme file and per-family

@@ -758,9 +758,10 @@ fn internal(state: &AppState, path: &str, e: impl std::fmt::Display) -> Response
     )
 }
 
-/// The checks before changing an appraisal: another place or an unknown
-/// appraisal is 404, then the role (403 with an audit entry).
-async fn for_edit(
+/// The checks before changing an appraisal or running its simulation:
+/// another place or an unknown appraisal is 404, then the role (403 with
+/// an audit entry).
+pub(crate) async fn for_edit(
     state: &AppState,
     current: &Current,
     place: &str,

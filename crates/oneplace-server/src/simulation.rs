@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{FromRequest, Path, Request, State};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Json};
@@ -24,7 +24,8 @@ use oneplace_store::{AuditEntry, Place, StoredDocument, sha256_hex};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::auth::{Action, Current, permits, require};
+use crate::appraisal_edit::for_edit;
+use crate::auth::{Action, Current, permits};
 use crate::pages::{base, place_document, user_place};
 use crate::{AppState, Routes, error_response, now, render_status};
 
@@ -444,27 +445,6 @@ async fn page(
     ))
 }
 
-async fn for_run(
-    state: &AppState,
-    current: &Current,
-    place: &str,
-    doc: &str,
-    method: &Method,
-    path: &str,
-) -> Result<(Place, StoredDocument), Response> {
-    let place = user_place(state, current, place, path).await?;
-    let d = place_document(state, &place.id, doc, "appraisal", path).await?;
-    require(
-        state,
-        current,
-        Action::EditDocument("appraisal"),
-        method,
-        path,
-    )
-    .await?;
-    Ok((place, d))
-}
-
 async fn start_page(
     State(state): State<AppState>,
     current: Current,
@@ -473,7 +453,7 @@ async fn start_page(
 ) -> Result<Response, Response> {
     let path = req.uri().path().to_string();
     let method = req.method().clone();
-    let (place, d) = for_run(&state, &current, &place, &doc, &method, &path).await?;
+    let (place, d) = for_edit(&state, &current, &place, &doc, &method, &path).await?;
     let Form(form): Form<RunForm> = Form::from_request(req, &state)
         .await
         .map_err(|e| error_response(&state, &path, StatusCode::BAD_REQUEST, &e.body_text()))?;
@@ -542,7 +522,7 @@ async fn start_api(
 ) -> Result<Response, Response> {
     let path = req.uri().path().to_string();
     let method = req.method().clone();
-    let (place, d) = for_run(&state, &current, &place, &doc, &method, &path).await?;
+    let (place, d) = for_edit(&state, &current, &place, &doc, &method, &path).await?;
     let Json(r): Json<RunRequest> = Json::from_request(req, &state)
         .await
         .map_err(|e| error_response(&state, &path, StatusCode::BAD_REQUEST, &e.body_text()))?;
