@@ -3,37 +3,11 @@
 //! places and nothing written, and a PDF that opens and renders.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
 
-fn oneplace_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_oneplace"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the binary runs")
-}
-
-fn oneplace(args: &[&str]) -> Output {
-    oneplace_in(&repo(), args)
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).expect("UTF-8 errors")
-}
-
-fn ok(args: &[&str]) -> String {
-    let o = oneplace(args);
-    assert!(o.status.success(), "{args:?} failed: {}", stderr(&o));
-    stdout(&o)
-}
+use common::{ok, oneplace, oneplace_in, repo, stderr, stdout};
 
 const DEAL: &str = "examples/deal/northshire-deal.toml";
 

@@ -4,16 +4,9 @@
 //! `examples/results/README.md`), bad input refused with its place and
 //! exit code 1, nothing written on failure.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn oneplace(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_oneplace"))
-        .args(args)
-        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
-        .output()
-        .expect("the binary runs")
-}
+use common::{oneplace, repo};
 
 fn ok_json(args: &[&str]) -> serde_json::Value {
     let o = oneplace(args);
@@ -151,13 +144,7 @@ fn bad_input_is_located_and_nothing_is_written() {
     let families = dir.path().join("families.csv");
     std::fs::write(
         &families,
-        std::fs::read_to_string(
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../..")
-                .join(EX)
-                .join("troubled-families-outcomes.csv"),
-        )
-        .unwrap()
+        std::fs::read_to_string(repo().join(EX).join("troubled-families-outcomes.csv")).unwrap()
             + "ZZ,2099/00,,,\n",
     )
     .unwrap();
