@@ -909,7 +909,13 @@ pub fn load(spec: &Spec) -> Result<Inputs, InputError> {
 pub fn load_watched(spec: &Spec, watch: &dyn Watch) -> Result<Inputs, InputError> {
     let vocabulary = AgencyVocabulary::seeded();
     let costing = read_costing(&spec.costing, &read_text(&spec.costing)?, spec, &vocabulary);
-    let cohort = read_text(&spec.cohort).and_then(|t| read_cohort(&spec.cohort, &t, spec));
+    // Read once: checked into members here, and scanned below for the ids
+    // of people counted out.
+    let cohort_text = read_text(&spec.cohort);
+    let cohort = cohort_text
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|t| read_cohort(&spec.cohort, t, spec));
     let (costing, (members, mut problems)) = match (costing, cohort) {
         (Ok(a), Ok(b)) => (a, b),
         (a, b) => {
@@ -942,7 +948,7 @@ pub fn load_watched(spec: &Spec, watch: &dyn Watch) -> Result<Inputs, InputError
         people.insert(m.id.clone(), Some(i as u32));
     }
     // Counted-out people: their events are reported with them.
-    let cohort_text = read_text(&spec.cohort)?;
+    let cohort_text = cohort_text.expect("read above");
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(cohort_text.as_bytes());
