@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use rustc_hash::FxHashMap;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use datafusion::arrow::array::{
     Array, ArrayBuilder, ArrayRef, Date32Array, Float64Array, Float64Builder, Int32Builder,
@@ -688,7 +689,8 @@ struct EventSink<'a> {
     vocabulary: &'a AgencyVocabulary,
     file: Arc<str>,
     d: Diags,
-    people: FxHashMap<String, Option<u32>>,
+    /// Shared with the workers that check Parquet row groups.
+    people: Arc<FxHashMap<String, Option<u32>>>,
     types: FxHashMap<String, u32>,
     event_types: Vec<String>,
     priced: usize,
@@ -967,7 +969,7 @@ pub fn load_watched(spec: &Spec, watch: &dyn Watch) -> Result<Inputs, InputError
         vocabulary: &vocabulary,
         file: spec.events.display().to_string().into(),
         d: Diags::new(&spec.events),
-        people,
+        people: Arc::new(people),
         types: costing
             .iter()
             .enumerate()
@@ -1145,9 +1147,10 @@ struct Columns {
 
 /// What the parallel check may read: the cohort and the costing map's
 /// types as they stand, and the data's period.
-struct Known<'a> {
-    people: &'a FxHashMap<String, Option<u32>>,
-    types: &'a FxHashMap<String, u32>,
+struct Known {
+    people: Arc<FxHashMap<String, Option<u32>>>,
+    /// The costing map's types (new types seen later are never plain).
+    types: FxHashMap<String, u32>,
     priced: u32,
     data_from: i32,
     data_to: i32,
@@ -1171,8 +1174,11 @@ fn plain_rows(k: &Known, c: &Columns) -> Plain {
     let mut cost = Float64Builder::with_capacity(c.rows);
     let mut agency = UInt32Builder::with_capacity(c.rows);
     let mut others = Vec::new();
+    // Events usually come a person at a time, so the last id's lookup is
+    // kept: comparing the id is cheaper than hashing it.
+    let mut last: (&str, Option<u32>) = ("", None);
     for i in 0..c.rows {
-        let plain = (|| {
+        let mut plain = || {
             if c.agency
                 .as_ref()
                 .is_some_and(|a| a.is_valid(i) && !a.value(i).trim().is_empty())
@@ -1183,7 +1189,14 @@ fn plain_rows(k: &Known, c: &Columns) -> Plain {
             if d < k.data_from || d > k.data_to || !c.ids.is_valid(i) || !c.types.is_valid(i) {
                 return None;
             }
-            let p = (*k.people.get(c.ids.value(i).trim())?)?;
+            let id = c.ids.value(i).trim();
+            let p = if !id.is_empty() && id == last.0 {
+                last.1?
+            } else {
+                let p = k.people.get(id).copied().flatten();
+                last = (id, p);
+                p?
+            };
             let t = *k.types.get(c.types.value(i).trim())?;
             if t >= k.priced {
                 return None;
@@ -1198,7 +1211,8 @@ fn plain_rows(k: &Known, c: &Columns) -> Plain {
                 .filter(|a| a.is_valid(i))
                 .map(|a| a.value(i));
             Some((p, d, t, q, own))
-        })();
+        };
+        let plain = plain();
         match plain {
             Some((p, d, t, q, own)) => {
                 person.append_value(p);
@@ -1225,8 +1239,97 @@ fn plain_rows(k: &Known, c: &Columns) -> Plain {
     }
 }
 
-fn read_events_parquet(sink: &mut EventSink, watch: &dyn Watch) -> Result<(), InputError> {
+/// One row group's batches, checked by a worker: the plain rows taken,
+/// and a batch's columns kept only when it has rows for the sink.
+type CheckedGroup = Result<Vec<(Plain, Option<Columns>)>, String>;
+
+/// Decodes and checks one row group, a batch at a time.
+fn check_row_group(
+    path: &Path,
+    metadata: &datafusion::parquet::arrow::arrow_reader::ArrowReaderMetadata,
+    group: usize,
+    fields: &ParquetFields,
+    known: &Known,
+) -> CheckedGroup {
     use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read it: {e}"))?;
+    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone())
+        .with_row_groups(vec![group])
+        .with_batch_size(BATCH)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| e.to_string())?;
+        let columns = fields.columns(&batch)?;
+        let plain = plain_rows(known, &columns);
+        let keep = (!plain.others.is_empty()).then_some(columns);
+        out.push((plain, keep));
+    }
+    Ok(out)
+}
+
+/// Where the events' columns are in the Parquet file's schema.
+struct ParquetFields {
+    id: usize,
+    date: usize,
+    event_type: usize,
+    quantity: Option<usize>,
+    cost: Option<usize>,
+    agency: Option<usize>,
+}
+
+impl ParquetFields {
+    /// A batch's columns, cast to the types the checks read.
+    fn columns(&self, batch: &RecordBatch) -> Result<Columns, String> {
+        let text = |a: &ArrayRef| -> Result<StringArray, String> {
+            let c = cast(a, &DataType::Utf8).map_err(|e| e.to_string())?;
+            Ok(c.as_any()
+                .downcast_ref::<StringArray>()
+                .expect("cast to Utf8")
+                .clone())
+        };
+        let float = |a: &ArrayRef, what: &str| -> Result<Float64Array, String> {
+            let c = cast(a, &DataType::Float64).map_err(|e| format!("column '{what}': {e}"))?;
+            Ok(c.as_any()
+                .downcast_ref::<Float64Array>()
+                .expect("cast to Float64")
+                .clone())
+        };
+        let dates = batch.column(self.date);
+        let date32 = (dates.data_type() == &DataType::Date32).then(|| {
+            dates
+                .as_any()
+                .downcast_ref::<Date32Array>()
+                .expect("Date32")
+                .clone()
+        });
+        let date_text = if date32.is_none() {
+            Some(text(dates)?)
+        } else {
+            None
+        };
+        Ok(Columns {
+            rows: batch.num_rows(),
+            ids: text(batch.column(self.id))?,
+            types: text(batch.column(self.event_type))?,
+            date32,
+            date_text,
+            q: self
+                .quantity
+                .map(|c| float(batch.column(c), "quantity"))
+                .transpose()?,
+            cost: self
+                .cost
+                .map(|c| float(batch.column(c), "cost"))
+                .transpose()?,
+            agency: self.agency.map(|c| text(batch.column(c))).transpose()?,
+        })
+    }
+}
+
+fn read_events_parquet(sink: &mut EventSink, watch: &dyn Watch) -> Result<(), InputError> {
+    use datafusion::parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
     let path = sink.spec.events.clone();
     let whole = |m: String| {
         InputError::one(Diagnostic::new(
@@ -1237,9 +1340,9 @@ fn read_events_parquet(sink: &mut EventSink, watch: &dyn Watch) -> Result<(), In
         ))
     };
     let file = std::fs::File::open(&path).map_err(|e| whole(format!("cannot read it: {e}")))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+    let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
         .map_err(|e| whole(format!("not a Parquet file: {e}")))?;
-    let schema = builder.schema().clone();
+    let schema = metadata.schema().clone();
     let find = |name: &str| {
         schema
             .fields()
@@ -1248,144 +1351,164 @@ fn read_events_parquet(sink: &mut EventSink, watch: &dyn Watch) -> Result<(), In
     };
     let expected = "columns id, date, event_type, and optionally quantity, cost, agency";
     let need = |name: &str| find(name).ok_or_else(|| missing_column(&path, name, expected));
-    let (c_id, c_date, c_type) = match (need("id"), need("date"), need("event_type")) {
-        (Ok(a), Ok(b), Ok(c)) => (a, b, c),
+    let fields = match (need("id"), need("date"), need("event_type")) {
+        (Ok(id), Ok(date), Ok(event_type)) => ParquetFields {
+            id,
+            date,
+            event_type,
+            quantity: find("quantity"),
+            cost: find("cost"),
+            agency: find("agency"),
+        },
         (a, b, c) => {
             let diags = [a.err(), b.err(), c.err()].into_iter().flatten().collect();
             return Err(InputError { diagnostics: diags });
         }
     };
-    let (c_q, c_cost, c_agency) = (find("quantity"), find("cost"), find("agency"));
-    watch.reading(
-        builder.metadata().file_metadata().num_rows().max(0) as u64,
-        "events",
-    );
-    let reader = builder
-        .with_batch_size(BATCH)
-        .build()
-        .map_err(|e| whole(e.to_string()))?;
-    // Row numbers count the first record as row 2, as in a CSV file with
-    // its header, so the two formats locate alike.
-    let mut row = 1u64;
-    let text = |a: &ArrayRef| -> Result<StringArray, InputError> {
-        let c = cast(a, &DataType::Utf8).map_err(|e| whole(e.to_string()))?;
-        Ok(c.as_any()
-            .downcast_ref::<StringArray>()
-            .expect("cast to Utf8")
-            .clone())
-    };
-    let float = |a: &ArrayRef, what: &str| -> Result<Float64Array, InputError> {
-        let c = cast(a, &DataType::Float64).map_err(|e| whole(format!("column '{what}': {e}")))?;
-        Ok(c.as_any()
-            .downcast_ref::<Float64Array>()
-            .expect("cast to Float64")
-            .clone())
-    };
-    // Batches are checked two at a time, one a core: rows that need no
-    // report (the great majority) are taken in parallel by `plain_rows`;
-    // the rest go through the sink one by one, in row order, so every
+    let parquet = metadata.metadata().clone();
+    watch.reading(parquet.file_metadata().num_rows().max(0) as u64, "events");
+    // The first row of each row group. Row numbers count the first record
+    // as row 2, as in a CSV file with its header, so the two formats
+    // locate alike.
+    let groups = parquet.num_row_groups();
+    let mut first_row = Vec::with_capacity(groups);
+    let mut row = 2u64;
+    for g in parquet.row_groups() {
+        first_row.push(row);
+        row += g.num_rows().max(0) as u64;
+    }
+    // Row groups are decoded and checked in parallel, a worker a core:
+    // rows that need no report (the great majority) are taken there by
+    // `plain_rows`. The results are then taken in row-group order, and the
+    // other rows go through the sink one by one, in row order, so every
     // problem is reported exactly as when all rows went that way.
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-        .clamp(1, 8);
-    let mut reader = reader.peekable();
-    while reader.peek().is_some() {
-        let mut group = Vec::with_capacity(threads);
-        for batch in reader.by_ref().take(threads) {
-            let batch = batch.map_err(|e| whole(e.to_string()))?;
-            let ids = text(batch.column(c_id))?;
-            let types = text(batch.column(c_type))?;
-            let dates = batch.column(c_date);
-            let date32 = (dates.data_type() == &DataType::Date32).then(|| {
-                dates
-                    .as_any()
-                    .downcast_ref::<Date32Array>()
-                    .expect("Date32")
-                    .clone()
-            });
-            let date_text = if date32.is_none() {
-                Some(text(dates)?)
-            } else {
-                None
-            };
-            let q = c_q
-                .map(|c| float(batch.column(c), "quantity"))
-                .transpose()?;
-            let cost = c_cost.map(|c| float(batch.column(c), "cost")).transpose()?;
-            let agency = c_agency.map(|c| text(batch.column(c))).transpose()?;
-            group.push(Columns {
-                rows: batch.num_rows(),
-                ids,
-                types,
-                date32,
-                date_text,
-                q,
-                cost,
-                agency,
-            });
-        }
-        let known = Known {
-            people: &sink.people,
-            types: &sink.types,
-            priced: sink.priced as u32,
-            data_from: sink.data_from,
-            data_to: sink.data_to,
-        };
-        let plain: Vec<Plain> = std::thread::scope(|scope| {
-            let handles: Vec<_> = group
-                .iter()
-                .map(|c| scope.spawn(|| plain_rows(&known, c)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("checking a batch does not panic"))
-                .collect()
-        });
-        for (c, p) in group.iter().zip(plain) {
-            sink.read += p.batch.num_rows() as u64;
-            if p.batch.num_rows() > 0 {
-                sink.batches.push(p.batch);
-            }
-            for i in p.others {
-                let i = i as usize;
-                let date = match (&c.date32, &c.date_text) {
-                    (Some(d), _) if d.is_valid(i) => Ok(crate::days::from_day_number(d.value(i))),
-                    (Some(_), _) => Err(String::new()),
-                    (None, Some(t)) => {
-                        let s = if t.is_valid(i) { t.value(i).trim() } else { "" };
-                        Date::parse(s).ok_or_else(|| s.to_string())
+        .clamp(1, 8)
+        .min(groups.max(1));
+    let known = Known {
+        people: sink.people.clone(),
+        types: sink.types.clone(),
+        priced: sink.priced as u32,
+        data_from: sink.data_from,
+        data_to: sink.data_to,
+    };
+    let next = AtomicUsize::new(0);
+    let (send, receive) = std::sync::mpsc::channel::<(usize, CheckedGroup)>();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let send = send.clone();
+            let (next, known, fields, metadata, path) = (&next, &known, &fields, &metadata, &path);
+            scope.spawn(move || {
+                loop {
+                    let g = next.fetch_add(1, Ordering::Relaxed);
+                    if g >= groups {
+                        break;
                     }
-                    (None, None) => unreachable!("one of the two"),
-                };
-                let f = |a: &Option<Float64Array>| {
-                    a.as_ref().filter(|a| a.is_valid(i)).map(|a| Ok(a.value(i)))
-                };
-                let e = RawEvent {
-                    id: if c.ids.is_valid(i) {
-                        c.ids.value(i)
-                    } else {
-                        ""
-                    },
-                    date,
-                    event_type: if c.types.is_valid(i) {
-                        c.types.value(i)
-                    } else {
-                        ""
-                    },
-                    quantity: f(&c.q),
-                    cost: f(&c.cost),
-                    agency: c
-                        .agency
-                        .as_ref()
-                        .filter(|a| a.is_valid(i))
-                        .map(|a| a.value(i)),
-                };
-                sink.push(row + 1 + i as u64, e);
-            }
-            row += c.rows as u64;
-            watch.read(row - 1);
+                    let result = check_row_group(path, metadata, g, fields, known);
+                    let failed = result.is_err();
+                    if send.send((g, result)).is_err() || failed {
+                        // The reader has stopped, or this group cannot be
+                        // read: later groups are not needed.
+                        next.store(groups, Ordering::Relaxed);
+                        break;
+                    }
+                }
+            });
         }
+        drop(send);
+        // Groups arrive in any order and are taken in row order.
+        let mut waiting: BTreeMap<usize, Vec<(Plain, Option<Columns>)>> = BTreeMap::new();
+        let mut wanted = 0;
+        let mut failure: Option<(usize, String)> = None;
+        for (g, result) in receive {
+            match result {
+                Ok(batches) => {
+                    waiting.insert(g, batches);
+                }
+                Err(e) => {
+                    if failure.as_ref().is_none_or(|(f, _)| g < *f) {
+                        failure = Some((g, e));
+                    }
+                }
+            }
+            while let Some(batches) = waiting.remove(&wanted) {
+                if failure.as_ref().is_some_and(|(f, _)| wanted >= *f) {
+                    break;
+                }
+                take_group(sink, first_row[wanted], batches, watch);
+                wanted += 1;
+            }
+        }
+        match failure {
+            Some((g, e)) => Err(whole(format!(
+                "row group {} (from row {}): {e}",
+                g + 1,
+                first_row[g]
+            ))),
+            None => Ok(()),
+        }
+    })
+}
+
+/// Takes a checked row group into the sink: its plain rows as they are,
+/// the others row by row. `row` is the group's first row number.
+fn take_group(
+    sink: &mut EventSink,
+    mut row: u64,
+    batches: Vec<(Plain, Option<Columns>)>,
+    watch: &dyn Watch,
+) {
+    for (p, columns) in batches {
+        sink.read += p.batch.num_rows() as u64;
+        let rows = match &columns {
+            Some(c) => c.rows,
+            None => p.batch.num_rows(),
+        };
+        if p.batch.num_rows() > 0 {
+            sink.batches.push(p.batch);
+        }
+        if let Some(c) = &columns {
+            for &i in &p.others {
+                sink.push(row + u64::from(i), raw_event(c, i as usize));
+            }
+        }
+        row += rows as u64;
+        watch.read(row - 2);
     }
-    Ok(())
+}
+
+/// Row `i` of a batch's columns as read, for the sink to check.
+fn raw_event(c: &Columns, i: usize) -> RawEvent<'_> {
+    let date = match (&c.date32, &c.date_text) {
+        (Some(d), _) if d.is_valid(i) => Ok(crate::days::from_day_number(d.value(i))),
+        (Some(_), _) => Err(String::new()),
+        (None, Some(t)) => {
+            let s = if t.is_valid(i) { t.value(i).trim() } else { "" };
+            Date::parse(s).ok_or_else(|| s.to_string())
+        }
+        (None, None) => unreachable!("one of the two"),
+    };
+    let f = |a: &Option<Float64Array>| a.as_ref().filter(|a| a.is_valid(i)).map(|a| Ok(a.value(i)));
+    RawEvent {
+        id: if c.ids.is_valid(i) {
+            c.ids.value(i)
+        } else {
+            ""
+        },
+        date,
+        event_type: if c.types.is_valid(i) {
+            c.types.value(i)
+        } else {
+            ""
+        },
+        quantity: f(&c.q),
+        cost: f(&c.cost),
+        agency: c
+            .agency
+            .as_ref()
+            .filter(|a| a.is_valid(i))
+            .map(|a| a.value(i)),
+    }
 }
