@@ -22,7 +22,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::datasource::MemTable;
 use datafusion::error::DataFusionError;
 use datafusion::parquet::arrow::ArrowWriter;
-use datafusion::prelude::{ParquetReadOptions, SessionContext};
+use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 
 use crate::inputs::{Inputs, events_schema};
 use crate::spec::Spec;
@@ -83,6 +83,14 @@ fn batch(fields: Vec<Field>, columns: Vec<ArrayRef>) -> Result<RecordBatch, Data
         Arc::new(Schema::new(fields)),
         columns,
     )?)
+}
+
+/// The embedded engine's context. DataFusion's own settings may be given
+/// in the environment (`DATAFUSION_EXECUTION_TARGET_PARTITIONS=4`, say);
+/// those not given are DataFusion's defaults.
+pub fn local_context() -> SessionContext {
+    let config = SessionConfig::from_env().unwrap_or_default();
+    SessionContext::new_with_config(config)
 }
 
 /// Where the plan's input tables are put for the engine to read.

@@ -311,7 +311,7 @@ pub async fn measure_on(
     match engine {
         Engine::Local => {
             measure(
-                &SessionContext::new(),
+                &compute::local_context(),
                 compute::Tables::Memory,
                 spec,
                 inputs,
