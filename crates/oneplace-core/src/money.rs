@@ -71,6 +71,23 @@ impl Money {
         self.0.checked_add(other.0).map(Money)
     }
 
+    /// `self − other`, or `None` if the result does not fit.
+    pub fn checked_sub(self, other: Money) -> Option<Money> {
+        self.0.checked_sub(other.0).map(Money)
+    }
+
+    /// `−self`, or `None` for the one amount whose negation does not fit.
+    pub fn checked_neg(self) -> Option<Money> {
+        self.0.checked_neg().map(Money)
+    }
+
+    /// The sum of `amounts`, or `None` if any partial sum does not fit.
+    pub fn checked_sum(amounts: impl IntoIterator<Item = Money>) -> Option<Money> {
+        amounts
+            .into_iter()
+            .try_fold(Money::ZERO, |total, m| total.checked_add(m))
+    }
+
     /// Parses what a finance user writes: `£1,234.56`, `1234.56`, `-£5`,
     /// `£-5`, `(1,234.56)` (accounting negative). At most two decimal places;
     /// thousands separators must group by three.

@@ -1076,6 +1076,13 @@ fn read_amount<'r>(
             return Some(None);
         }
         match Money::parse(text) {
+            Ok(m) if m.pence().unsigned_abs() > crate::money::MAX_AMOUNT.pence().unsigned_abs() => {
+                diags.push(
+                    Diagnostic::new(at(i), format!("'{text}' is too large"))
+                        .expected("an amount of at most £1,000,000,000,000.00 in size"),
+                );
+                None
+            }
             Ok(m) => Some(Some(m)),
             Err(e) => {
                 diags
