@@ -440,6 +440,8 @@ impl Loader {
             let mut sum = Money::ZERO;
             let mut elided: Option<usize> = None;
             let mut ok = true;
+            // Whether every amount was read and added up exactly.
+            let mut summed = true;
             let postings = &raw[t.first as usize..(t.first + t.count) as usize];
             if postings.is_empty() {
                 self.error(at, "a transaction with no postings");
@@ -524,6 +526,7 @@ impl Loader {
                     // Already reported where it is written; the transaction
                     // cannot be checked further.
                     ok = false;
+                    summed = false;
                 }
                 match p.amount {
                     None if p.bad_amount => {}
@@ -538,6 +541,7 @@ impl Loader {
                                     "amounts of at most £1,000,000,000,000.00 in size",
                                 );
                                 ok = false;
+                                summed = false;
                             }
                         }
                     }
@@ -559,7 +563,7 @@ impl Loader {
                 });
             }
             match elided {
-                Some(i) if ok => self.ledger.postings[i].amount = -sum,
+                Some(i) if summed => self.ledger.postings[i].amount = -sum,
                 Some(_) => {}
                 None if !sum.is_zero() && ok => {
                     self.error_expected(
