@@ -322,5 +322,13 @@ proptest! {
         let all2: Money = second.iter().map(|s| pence(s.4)).sum();
         prop_assert_eq!(ar2.total_spending, all2);
         prop_assert_eq!(ar2.closing_balance, ar2.opening_balance - all2);
+
+        // The second year's joint-operation view shares all of its spending
+        // (with no contributions that year, by the balances brought forward).
+        let accounts = oneplace_ledger::report::partner_accounts(&ledger, y2);
+        let shared: Money = accounts.joint_operation.iter().map(|s| s.expenditure).sum();
+        prop_assert_eq!(shared, all2);
+        let kept: Money = accounts.joint_operation.iter().map(|s| s.balance).sum();
+        prop_assert_eq!(kept, -all2);
     }
 }

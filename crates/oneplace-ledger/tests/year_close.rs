@@ -187,3 +187,26 @@ fn nothing_may_be_posted_or_planned_in_a_closed_year_or_an_undeclared_one() {
         "{e}"
     );
 }
+
+#[test]
+fn the_next_years_joint_operation_view_shares_everything() {
+    use oneplace_ledger::report::partner_accounts;
+    let l = ledger(JOURNAL);
+    let a = partner_accounts(&l, FinancialYear::parse("2026/27").unwrap());
+    // No contributions in 2026/27: the year's 1,000 of spending is shared
+    // by the balances brought forward, 1,500 : 500 = 3 : 1.
+    let share = |id: &str| {
+        a.joint_operation
+            .iter()
+            .find(|s| s.partner == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(share("icb").expenditure, pounds("750"));
+    assert_eq!(share("council").expenditure, pounds("250"));
+    assert_eq!(share("icb").balance, pounds("-750"));
+    assert_eq!(share("council").balance, pounds("-250"));
+    assert_eq!(share("icb").income, Money::ZERO);
+    let spent: Money = a.joint_operation.iter().map(|s| s.expenditure).sum();
+    assert_eq!(spent, pounds("1,000"));
+}

@@ -263,20 +263,25 @@ fn shares(brought_forward: &[Money], contributed: &[Money], spent: &[Money]) -> 
         .collect()
 }
 
-pub fn partner_positions(ledger: &Ledger, period: Period) -> PartnerPositions {
-    let year = period.year();
-    let end = period.last_day();
-    let n = ledger.partners.len();
-    // Carry the shares forward year by year from the pool's first posting.
-    let mut brought_forward = vec![Money::ZERO; n];
+/// Each partner's share of the pool's balance at the end of the year before
+/// `year`, carried forward year by year from the pool's first posting.
+pub fn brought_forward(ledger: &Ledger, year: FinancialYear) -> Vec<Money> {
+    let mut carried = vec![Money::ZERO; ledger.partners.len()];
     if let Some(first) = ledger.transactions.iter().map(|t| t.date).min() {
         let mut y = first.financial_year();
         while y < year {
             let (c, s) = movements(ledger, y, y.last_day());
-            brought_forward = shares(&brought_forward, &c, &s);
+            carried = shares(&carried, &c, &s);
             y = y.next();
         }
     }
+    carried
+}
+
+pub fn partner_positions(ledger: &Ledger, period: Period) -> PartnerPositions {
+    let year = period.year();
+    let end = period.last_day();
+    let brought_forward = brought_forward(ledger, year);
     let (contributed, spent) = movements(ledger, year, end);
     let share = shares(&brought_forward, &contributed, &spent);
     let total_bf: Money = brought_forward.iter().sum();
