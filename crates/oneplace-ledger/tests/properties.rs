@@ -319,6 +319,10 @@ proptest! {
         let ar2 = annual_return(&ledger, y2);
         prop_assert_eq!(ar1.closing_balance, received - spent1);
         prop_assert_eq!(ar2.opening_balance, ar1.closing_balance);
+        let by_source: Money = ar2.brought_forward_by_source.iter().map(|x| x.1).sum();
+        let by_partner: Money = ar2.brought_forward_by_partner.iter().map(|x| x.1).sum();
+        prop_assert_eq!(by_source, ar2.opening_balance);
+        prop_assert_eq!(by_partner, ar2.opening_balance);
         let all2: Money = second.iter().map(|s| pence(s.4)).sum();
         prop_assert_eq!(ar2.total_spending, all2);
         prop_assert_eq!(ar2.closing_balance, ar2.opening_balance - all2);

@@ -122,6 +122,25 @@ fn the_annual_return_opens_with_the_previous_close() {
     assert_eq!(y1.closing_balance, pounds("2,000"));
     let y2 = annual_return(&l, FinancialYear::parse("2026/27").unwrap());
     assert_eq!(y2.opening_balance, y1.closing_balance);
+    // Brought forward by source: NHS money 3,000 in less 2,000 spent;
+    // council money 1,000 in, none spent. By partner: the shares of
+    // 2025/26's balance, 1,500 and 500.
+    let named = |list: &[(String, Money)]| -> Vec<(String, Money)> { list.to_vec() };
+    assert_eq!(
+        named(&y2.brought_forward_by_source),
+        vec![
+            ("nhs".to_string(), pounds("1,000")),
+            ("la".to_string(), pounds("1,000"))
+        ]
+    );
+    assert_eq!(
+        named(&y2.brought_forward_by_partner),
+        vec![
+            ("council".to_string(), pounds("500")),
+            ("icb".to_string(), pounds("1,500"))
+        ]
+    );
+    assert!(y1.brought_forward_by_source.is_empty());
     // Only 2026/27's figures: no income, 1,000 spent.
     assert_eq!(y2.total_income, Money::ZERO);
     assert_eq!(y2.total_spending, pounds("1,000"));

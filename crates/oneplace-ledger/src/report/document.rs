@@ -243,6 +243,12 @@ pub fn annual_return_document(ledger: &Ledger, r: &AnnualReturn) -> Document {
     let mut row =
         |item: &str, detail: &str, m| t.push(vec![item.into(), detail.into(), Cell::Money(m)]);
     row("Balance brought forward", "", r.opening_balance);
+    for (s, m) in &r.brought_forward_by_source {
+        row("Brought forward, by source", s, *m);
+    }
+    for (p, m) in &r.brought_forward_by_partner {
+        row("Brought forward, by partner", p, *m);
+    }
     for (s, m) in &r.income_by_source {
         row("Income", s, *m);
     }

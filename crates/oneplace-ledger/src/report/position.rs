@@ -321,6 +321,14 @@ pub struct AnnualReturn {
     pub year: FinancialYear,
     /// The pool's balance (income less spending) brought forward.
     pub opening_balance: Money,
+    /// The balance brought forward by funding source: each source's income
+    /// less the spending it funded, in earlier years. Adds up to
+    /// `opening_balance`.
+    pub brought_forward_by_source: Vec<(String, Money)>,
+    /// The balance brought forward by partner: each partner's share of the
+    /// previous year's closing balance (as in the partners' positions).
+    /// Adds up to `opening_balance`.
+    pub brought_forward_by_partner: Vec<(String, Money)>,
     pub income_by_source: Vec<(String, Money)>,
     pub income_by_partner: Vec<(String, Money)>,
     pub spending_by_scheme: Vec<(String, Money)>,
@@ -334,15 +342,20 @@ pub fn annual_return(ledger: &Ledger, year: FinancialYear) -> AnnualReturn {
     let end = year.last_day();
     let before = year.first_day();
     let mut opening = Money::ZERO;
+    let mut by_source = vec![Money::ZERO; ledger.sources.len()];
     for t in ledger.transactions.iter().filter(|t| t.date < before) {
         for p in ledger.postings_of(t) {
-            match ledger.accounts[p.account as usize].root {
-                Root::Income => opening -= p.amount,
-                Root::Expenditure => opening -= p.amount,
-                _ => {}
+            if matches!(
+                ledger.accounts[p.account as usize].root,
+                Root::Income | Root::Expenditure
+            ) {
+                opening -= p.amount;
+                // Income and expenditure postings always carry a source.
+                by_source[p.source as usize] -= p.amount;
             }
         }
     }
+    let by_partner = brought_forward(ledger, year);
     let by = |n: usize, keep: &dyn Fn(Root, Id, Id, Id, Id) -> bool, negate: bool| -> Vec<Money> {
         (0..n)
             .map(|i| {
@@ -378,6 +391,14 @@ pub fn annual_return(ledger: &Ledger, year: FinancialYear) -> AnnualReturn {
     AnnualReturn {
         year,
         opening_balance: opening,
+        brought_forward_by_source: named(
+            ledger.sources.iter().map(|s| s.id.clone()).collect(),
+            by_source,
+        ),
+        brought_forward_by_partner: named(
+            ledger.partners.iter().map(|s| s.id.clone()).collect(),
+            by_partner,
+        ),
         income_by_source: named(
             ledger.sources.iter().map(|s| s.id.clone()).collect(),
             income_source,
