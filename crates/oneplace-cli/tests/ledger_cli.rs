@@ -292,6 +292,27 @@ fn bad_journals_exit_1_name_the_place_and_write_nothing() {
         "103:1",
         "balance assertion failed: assets:bank is £1,031,250.00 at the end of 2025-04-30, not £1,031,250.01",
     );
+    // An unbalanced transaction: the ICB's contribution a penny short on
+    // the income side (line 74 is its header).
+    refused(
+        dir.path(),
+        "unbalanced.journal",
+        &with(
+            "income:contributions     -£900,000.00",
+            "income:contributions     -£899,999.99",
+        ),
+        "74:1",
+        "the transaction does not balance: its postings add up to £0.01",
+    );
+    // A reference used twice: the council's April home care reuses the
+    // ICB's Q1 reference.
+    refused(
+        dir.path(),
+        "reference.journal",
+        &with("ref:NCC-AP-90001", "ref:ICB-Q1"),
+        "96:1",
+        "reference 'ICB-Q1' is used twice (first at",
+    );
     // Three postings summing past 2^64 pence: refused where written, exit 1
     // (no panic, no wrapped sum).
     refused(
