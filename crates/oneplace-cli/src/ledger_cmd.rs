@@ -114,6 +114,32 @@ pub fn read(journals: &[PathBuf]) -> Result<Ledger, Failure> {
     Ok(load(&journals)?)
 }
 
+/// Loads the journals with the first one's text replaced by `first_text`,
+/// as `oneplace ledger check` would read them once it is written.
+fn check_with(journals: &[PathBuf], first_text: &str) -> Result<(), Failure> {
+    let mut texts = Vec::with_capacity(journals.len());
+    texts.push((journals[0].display().to_string(), first_text.to_string()));
+    for path in &journals[1..] {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Failure::Message(format!("{}: {e}", path.display())))?;
+        texts.push((path.display().to_string(), text));
+    }
+    let list: Vec<Journal> = texts
+        .iter()
+        .map(|(name, text)| Journal { name, text })
+        .collect();
+    match load(&list) {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            eprintln!(
+                "the import was refused and nothing was written: with the new transactions appended to {}, the ledger would not check",
+                journals[0].display()
+            );
+            Err(e.into())
+        }
+    }
+}
+
 fn period_of(ledger: &Ledger, text: Option<&str>) -> Result<Period, Failure> {
     match text {
         Some(t) => Period::parse(t).map_err(|e| Failure::Usage(format!("--period: {e}"))),
@@ -171,17 +197,27 @@ pub fn run(command: Command) -> Result<(), Failure> {
                 &csv_text,
             )?;
             let target = &journal[0];
-            if dry_run {
-                print!("{}", outcome.journal_text);
-            } else if outcome.added > 0 {
-                // The whole journal is rewritten through a temporary file, so
-                // a failure leaves it as it was.
+            // All or nothing: the journals with the new transactions appended
+            // must load and check exactly as `oneplace ledger check` would
+            // (balance assertions later in the journal included) before
+            // anything is written.
+            let combined = if outcome.added > 0 {
                 let mut text = text_of(target)?;
                 if !text.ends_with('\n') {
                     text.push('\n');
                 }
                 text.push('\n');
                 text.push_str(&outcome.journal_text);
+                check_with(&journal, &text)?;
+                Some(text)
+            } else {
+                None
+            };
+            if dry_run {
+                print!("{}", outcome.journal_text);
+            } else if let Some(text) = combined {
+                // The whole journal is rewritten through a temporary file, so
+                // a failure leaves it as it was.
                 write(Some(target), text.as_bytes())?;
             }
             eprintln!(

@@ -71,6 +71,23 @@ impl Money {
         self.0.checked_add(other.0).map(Money)
     }
 
+    /// `self − other`, or `None` if the result does not fit.
+    pub fn checked_sub(self, other: Money) -> Option<Money> {
+        self.0.checked_sub(other.0).map(Money)
+    }
+
+    /// `−self`, or `None` for the one amount whose negation does not fit.
+    pub fn checked_neg(self) -> Option<Money> {
+        self.0.checked_neg().map(Money)
+    }
+
+    /// The sum of `amounts`, or `None` if any partial sum does not fit.
+    pub fn checked_sum(amounts: impl IntoIterator<Item = Money>) -> Option<Money> {
+        amounts
+            .into_iter()
+            .try_fold(Money::ZERO, |total, m| total.checked_add(m))
+    }
+
     /// Parses what a finance user writes: `£1,234.56`, `1234.56`, `-£5`,
     /// `£-5`, `(1,234.56)` (accounting negative). At most two decimal places;
     /// thousands separators must group by three.
@@ -263,6 +280,30 @@ impl serde::Serialize for Money {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn checked_operations_refuse_what_does_not_fit() {
+        let max = Money::from_pence(i64::MAX);
+        let min = Money::from_pence(i64::MIN);
+        assert_eq!(max.checked_add(Money::from_pence(1)), None);
+        assert_eq!(
+            max.checked_add(Money::from_pence(-1)),
+            Some(Money::from_pence(i64::MAX - 1))
+        );
+        assert_eq!(min.checked_sub(Money::from_pence(1)), None);
+        assert_eq!(
+            Money::from_pence(5).checked_sub(Money::from_pence(7)),
+            Some(Money::from_pence(-2))
+        );
+        assert_eq!(min.checked_neg(), None);
+        assert_eq!(max.checked_neg(), Some(Money::from_pence(-i64::MAX)));
+        // Three amounts of 6,148,914,691,236,517,206 pence add up to 2^64 + 2;
+        // two already overflow, so the order of the terms matters.
+        let third = Money::from_pence(6_148_914_691_236_517_206);
+        assert_eq!(Money::checked_sum([third, third, third]), None);
+        assert_eq!(Money::checked_sum([third, -third, third]), Some(third));
+        assert_eq!(Money::checked_sum([]), Some(Money::ZERO));
+    }
 
     #[test]
     fn parses_what_finance_users_write() {

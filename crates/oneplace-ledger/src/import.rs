@@ -96,7 +96,11 @@
 //!   edited in the journal after import.
 //! * **All or nothing.** Any problem in any row (or in the header) gives an
 //!   [`InputError`] listing every problem with its row and column name, and
-//!   no journal text.
+//!   no journal text. The journal text is only checked row by row against
+//!   the ledger: before writing it, a caller loads the journals with it
+//!   appended (as `oneplace ledger import` does) and writes nothing if they
+//!   do not check, since a balance assertion later in the journal may fail
+//!   once the new rows are in.
 //! * New rows must be dated in a financial year the ledger has open. (Rows
 //!   already posted are skipped before this check, so an old extract can be
 //!   re-imported after its year is closed.)
@@ -1076,6 +1080,13 @@ fn read_amount<'r>(
             return Some(None);
         }
         match Money::parse(text) {
+            Ok(m) if m.pence().unsigned_abs() > crate::money::MAX_AMOUNT.pence().unsigned_abs() => {
+                diags.push(
+                    Diagnostic::new(at(i), format!("'{text}' is too large"))
+                        .expected("an amount of at most £1,000,000,000,000.00 in size"),
+                );
+                None
+            }
             Ok(m) => Some(Some(m)),
             Err(e) => {
                 diags

@@ -34,6 +34,9 @@ pub fn load(journals: &[Journal<'_>]) -> Result<Ledger, InputError> {
     Ok(l.ledger)
 }
 
+/// What a journal amount should look like, for messages.
+const AMOUNT_EXPECTED: &str = "an amount such as £1,234.56, at most £1,000,000,000,000.00 in size";
+
 type Sym = u32;
 const NO_SYM: Sym = u32::MAX;
 
@@ -52,6 +55,8 @@ struct RawPosting {
     col_partner: u16,
     col_scheme: u16,
     col_source: u16,
+    /// The amount was written but could not be read (already reported).
+    bad_amount: bool,
 }
 
 struct RawTxn {
@@ -155,10 +160,18 @@ struct Loader {
     txns: Vec<RawTxn>,
     decls: Vec<Decl>,
     plans: Vec<RawPlan>,
+    /// The sequence number of each plan (in `plans`' order), for the year
+    /// rules.
+    plan_seqs: Vec<u32>,
     /// (financial year, sequence number of the `close` or `year … closed`).
     closes: Vec<(FinancialYear, u32, At)>,
     opens: Vec<(FinancialYear, At)>,
     seq: u32,
+    /// The sizes of the amounts booked so far, added up (see
+    /// [`crate::money::MAX_LEDGER_TOTAL`]), and whether going over it has
+    /// been reported.
+    magnitude: i128,
+    too_large: bool,
 }
 
 /// What the current indented lines belong to.
@@ -433,6 +446,7 @@ impl Loader {
             col_partner: 0,
             col_scheme: 0,
             col_source: 0,
+            bad_amount: false,
         };
         let mut offset = start + end;
         // Columns count characters: "£" is two bytes but one column.
@@ -468,14 +482,17 @@ impl Loader {
                         p.amount = Some(m);
                         p.col_amount = column;
                     }
-                    Err(e) => self.error_expected(
-                        At {
-                            column: u32::from(column),
-                            ..at
-                        },
-                        e.to_string(),
-                        "an amount such as £1,234.56",
-                    ),
+                    Err(e) => {
+                        p.bad_amount = true;
+                        self.error_expected(
+                            At {
+                                column: u32::from(column),
+                                ..at
+                            },
+                            e.to_string(),
+                            AMOUNT_EXPECTED,
+                        )
+                    }
                 }
             } else {
                 self.error_expected(
@@ -607,7 +624,7 @@ impl Loader {
         match parse_money(a.0) {
             Ok(m) => Some(m),
             Err(e) => {
-                self.error_expected(col(at, a.1), e.to_string(), "an amount such as £1,234.56");
+                self.error_expected(col(at, a.1), e.to_string(), AMOUNT_EXPECTED);
                 None
             }
         }
@@ -756,6 +773,7 @@ impl Loader {
             }
         };
         self.plans.push(plan);
+        self.plan_seqs.push(self.seq);
     }
 
     /// An indented line under a plan directive.

@@ -4,9 +4,26 @@
 
 use oneplace_core::{Money, MoneyParseError};
 
-/// Parses an amount: `£1,234.56`, `-£5`, `£-5`, `1234.5`.
+/// The largest amount a journal, mapping or extract may state, in either
+/// direction: £1,000,000,000,000.00 (10^14 pence). Larger amounts are
+/// refused where they are written.
+pub const MAX_AMOUNT: Money = Money::from_pence(100_000_000_000_000);
+
+/// The most that all the amounts of a ledger (postings, budgets,
+/// contributions, commitments, virements, forecasts and assertions), added
+/// together regardless of sign, may come to: £10,000,000,000,000,000.00
+/// (10^18 pence). Below it, every sum a report or check forms is exact in
+/// 64-bit pence with room to spare, so no sum can overflow.
+pub const MAX_LEDGER_TOTAL: i128 = 1_000_000_000_000_000_000;
+
+/// Parses an amount: `£1,234.56`, `-£5`, `£-5`, `1234.5`. Amounts larger
+/// than [`MAX_AMOUNT`] in size are refused as too large.
 pub fn parse_money(text: &str) -> Result<Money, MoneyParseError> {
-    fast(text.as_bytes()).map_or_else(|| Money::parse(text), Ok)
+    let m = fast(text.as_bytes()).map_or_else(|| Money::parse(text), Ok)?;
+    if m.pence().unsigned_abs() > MAX_AMOUNT.pence().unsigned_abs() {
+        return Err(MoneyParseError::Overflow(text.trim().to_string()));
+    }
+    Ok(m)
 }
 
 fn fast(b: &[u8]) -> Option<Money> {
@@ -99,5 +116,22 @@ mod tests {
             Err(MoneyParseError::TooManyDecimals(_))
         ));
         assert_eq!(parse_money(".5"), Ok(Money::from_pence(50)));
+        // The largest amount is accepted, a penny more is not.
+        assert_eq!(
+            parse_money("£1,000,000,000,000.00"),
+            Ok(Money::from_pence(100_000_000_000_000))
+        );
+        assert_eq!(
+            parse_money("-1000000000000"),
+            Ok(Money::from_pence(-100_000_000_000_000))
+        );
+        assert!(matches!(
+            parse_money("£1,000,000,000,000.01"),
+            Err(MoneyParseError::Overflow(_))
+        ));
+        assert!(matches!(
+            parse_money("61489146912365172.16"),
+            Err(MoneyParseError::Overflow(_))
+        ));
     }
 }

@@ -16,6 +16,23 @@ fn percent_bp(text: &str) -> Option<u32> {
         .then(|| (x * 100.0).round() as u32)
 }
 
+impl RawPlan {
+    /// The amount a plan states (for the ledger's total), and where.
+    fn size(&self) -> (Money, At) {
+        match self {
+            RawPlan::Budget { at, amount, .. }
+            | RawPlan::Commitment { at, amount, .. }
+            | RawPlan::Virement { at, amount, .. }
+            | RawPlan::Assertion { at, amount, .. } => (*amount, *at),
+            RawPlan::Contribution { at, amount, .. } => (*amount, *at),
+            RawPlan::Forecast { at, method, .. } => match method {
+                ForecastMethod::Manual(m) => (*m, *at),
+                _ => (Money::ZERO, *at),
+            },
+        }
+    }
+}
+
 impl Loader {
     pub(super) fn book(&mut self) {
         self.declarations();
@@ -325,6 +342,15 @@ impl Loader {
                 ),
             }
         }
+        // A pooled fund is held by a host partner; only an aligned budget
+        // (a reporting overlay, where no money moves) may have none.
+        if f.basis != Basis::Aligned && self.ledger.host().is_none() {
+            self.error_expected(
+                d.at,
+                format!("fund '{}' is pooled but no partner is its host", d.id),
+                "a `host` line under the partner that holds the fund (or `basis aligned`)",
+            );
+        }
         self.ledger.funds.push(f);
     }
 
@@ -414,6 +440,8 @@ impl Loader {
             let mut sum = Money::ZERO;
             let mut elided: Option<usize> = None;
             let mut ok = true;
+            // Whether every amount was read and added up exactly.
+            let mut summed = true;
             let postings = &raw[t.first as usize..(t.first + t.count) as usize];
             if postings.is_empty() {
                 self.error(at, "a transaction with no postings");
@@ -494,8 +522,29 @@ impl Loader {
                     );
                     ok = false;
                 }
+                if p.bad_amount {
+                    // Already reported where it is written; the transaction
+                    // cannot be checked further.
+                    ok = false;
+                    summed = false;
+                }
                 match p.amount {
-                    Some(m) => sum += m,
+                    None if p.bad_amount => {}
+                    Some(m) => {
+                        self.weigh(m, p_at(p.col_amount));
+                        match sum.checked_add(m) {
+                            Some(s) => sum = s,
+                            None => {
+                                self.error_expected(
+                                    p_at(p.col_amount),
+                                    "the transaction's amounts are too large to add up exactly",
+                                    "amounts of at most £1,000,000,000,000.00 in size",
+                                );
+                                ok = false;
+                                summed = false;
+                            }
+                        }
+                    }
                     None if elided.is_none() => elided = Some(self.ledger.postings.len()),
                     None => {
                         self.error(
@@ -514,7 +563,8 @@ impl Loader {
                 });
             }
             match elided {
-                Some(i) => self.ledger.postings[i].amount = -sum,
+                Some(i) if summed => self.ledger.postings[i].amount = -sum,
+                Some(_) => {}
                 None if !sum.is_zero() && ok => {
                     self.error_expected(
                         at,
@@ -538,10 +588,30 @@ impl Loader {
 
     fn plans_and_assertions(&mut self) {
         let plans = std::mem::take(&mut self.plans);
+        let seqs = std::mem::take(&mut self.plan_seqs);
         // Assertions are checked together after the loop, in one pass over
         // the postings in date order.
         let mut to_check: Vec<(usize, At)> = Vec::new();
-        for plan in plans {
+        for (plan, seq) in plans.into_iter().zip(seqs) {
+            let (size, at) = plan.size();
+            self.weigh(size, at);
+            // Budgets, commitments and virements belong to a year that takes
+            // them: declared, and not closed before them in file order.
+            let planned_year = match &plan {
+                RawPlan::Budget { year, .. } => Some((*year, "budget")),
+                RawPlan::Commitment { date, .. } => Some((date.financial_year(), "commitment")),
+                RawPlan::Virement { date, .. } => Some((date.financial_year(), "virement")),
+                _ => None,
+            };
+            if let Some((year, what)) = planned_year
+                && let Some(problem) = self.year_problem(year, seq)
+            {
+                self.error(
+                    at,
+                    format!("a {what} for {year}, which does not take plans: {problem}"),
+                );
+                continue;
+            }
             match plan {
                 RawPlan::Budget {
                     at,
@@ -862,6 +932,20 @@ impl Loader {
                     format!("{actual}"),
                 );
             }
+        }
+    }
+
+    /// Adds an amount's size to the ledger's running total, reporting (once)
+    /// a ledger whose amounts together exceed what sums can hold exactly.
+    pub(super) fn weigh(&mut self, m: Money, at: At) {
+        self.magnitude += i128::from(m.pence()).abs();
+        if self.magnitude > crate::money::MAX_LEDGER_TOTAL && !self.too_large {
+            self.too_large = true;
+            self.error_expected(
+                at,
+                "the ledger's amounts, added up regardless of sign, exceed £10,000,000,000,000,000.00: its sums could not be exact",
+                "a ledger whose amounts add up to less",
+            );
         }
     }
 

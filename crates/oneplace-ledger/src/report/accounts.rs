@@ -81,11 +81,41 @@ pub fn partner_accounts(ledger: &Ledger, year: FinancialYear) -> PartnerAccounts
     let total_expenditure =
         super::sum_postings(ledger, year, end, |r, _, _, _| r == Root::Expenditure);
     let surplus = total_income - total_expenditure;
-    let weights: Vec<i64> = contributed.iter().map(|m| m.pence()).collect();
+    // Shared by the year's contributions; in a year with none (after a
+    // close, before the first instalment), by the shares of the balance
+    // brought forward; with neither, each partner keeps its own figures.
+    let mut weights: Vec<i64> = contributed.iter().map(|m| m.pence()).collect();
+    if weights.iter().all(|w| *w <= 0) {
+        weights = super::position::brought_forward(ledger, year)
+            .iter()
+            .map(|m| m.pence())
+            .collect();
+    }
     let total_weight: i64 = weights.iter().filter(|w| **w > 0).sum();
-    let income_share = share_by(total_income, &weights);
-    let spend_share = share_by(total_expenditure, &weights);
-    let balance_share = share_by(surplus, &weights);
+    let (income_share, spend_share, balance_share) = if total_weight > 0 {
+        (
+            share_by(total_income, &weights),
+            share_by(total_expenditure, &weights),
+            share_by(surplus, &weights),
+        )
+    } else {
+        let spent: Vec<Money> = (0..n)
+            .map(|p| {
+                super::sum_postings(ledger, year, end, |r, q, _, _| {
+                    r == Root::Expenditure && q == p as Id
+                })
+            })
+            .collect();
+        (
+            contributed.clone(),
+            spent.clone(),
+            contributed
+                .iter()
+                .zip(&spent)
+                .map(|(c, s)| *c - *s)
+                .collect(),
+        )
+    };
     let joint_operation = (0..n)
         .map(|p| JointShare {
             partner: ledger.partners[p].id.clone(),

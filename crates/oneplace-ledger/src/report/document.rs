@@ -111,7 +111,7 @@ pub fn monitoring_document(ledger: &Ledger, m: &Monitoring) -> Document {
             m.materiality_amount,
             m.materiality_percent * 100.0
         ))
-        .with_note("Forecast outturn = actual to date + open commitments + the rest of the year by the line's method (profile, run-rate or manual).")
+        .with_note("Forecast outturn: for a profile or run-rate line, actual to date + open commitments + the rest of the year (at the profiled budget, or at the average month so far); for a manual line, the outturn stated in the journal.")
         .with_section(Section::new("lines", "By line (scheme and funding source)", lines))
         .with_section(Section::new("schemes", "By scheme", rows(&m.schemes)))
         .with_section(
@@ -210,6 +210,7 @@ pub fn partners_document(ledger: &Ledger, r: &PartnerPositions) -> Document {
         ("partner", "Partner"),
         ("name", "Name"),
         ("host", "Host"),
+        ("brought_forward", "Brought forward"),
         ("due", "Contributions due"),
         ("contributed", "Contributed"),
         ("spent", "Spent on its functions"),
@@ -221,6 +222,7 @@ pub fn partners_document(ledger: &Ledger, r: &PartnerPositions) -> Document {
             p.partner.as_str().into(),
             p.name.as_str().into(),
             if p.host { "host" } else { "" }.into(),
+            Cell::Money(p.brought_forward),
             Cell::Money(p.due),
             Cell::Money(p.contributed),
             Cell::Money(p.spent),
@@ -230,8 +232,8 @@ pub fn partners_document(ledger: &Ledger, r: &PartnerPositions) -> Document {
     }
     Document::new(title(ledger, &format!("partners' positions, {}", r.period)))
         .with_note(format!(
-            "Pool balance {}; shared in proportion to contributions.",
-            r.balance
+            "Pool balance {} (brought forward {}); each partner's share is what it brought forward plus the year's income less spending in proportion to the year's contributions.",
+            r.balance, r.brought_forward
         ))
         .with_section(Section::new("partners", "Partners", t))
 }
@@ -241,6 +243,12 @@ pub fn annual_return_document(ledger: &Ledger, r: &AnnualReturn) -> Document {
     let mut row =
         |item: &str, detail: &str, m| t.push(vec![item.into(), detail.into(), Cell::Money(m)]);
     row("Balance brought forward", "", r.opening_balance);
+    for (s, m) in &r.brought_forward_by_source {
+        row("Brought forward, by source", s, *m);
+    }
+    for (p, m) in &r.brought_forward_by_partner {
+        row("Brought forward, by partner", p, *m);
+    }
     for (s, m) in &r.income_by_source {
         row("Income", s, *m);
     }

@@ -147,7 +147,11 @@ fn line_figures(
         ForecastMethod::RunRate => {
             // The average month so far, for each month left, to the penny.
             let remaining = (12 - elapsed) as i64;
-            let run = Money::from_pence(round_div(actual.pence() * remaining, elapsed as i64));
+            // In 128 bits: the product may exceed 64 even when the result fits.
+            let run = Money::from_pence(round_div(
+                i128::from(actual.pence()) * i128::from(remaining),
+                elapsed as i128,
+            ));
             (actual + commitments + run, "run-rate")
         }
         ForecastMethod::Manual(m) => (m, "manual"),
@@ -166,15 +170,17 @@ fn line_figures(
     )
 }
 
-/// `a / b` rounded half away from zero.
-fn round_div(a: i64, b: i64) -> i64 {
+/// `a / b` rounded half away from zero. The ledger's limit on its amounts
+/// (see [`crate::money::MAX_LEDGER_TOTAL`]) keeps the result within 64 bits.
+fn round_div(a: i128, b: i128) -> i64 {
     let q = a / b;
     let r = a % b;
-    if 2 * r.abs() >= b.abs() {
+    let rounded = if 2 * r.abs() >= b.abs() {
         q + a.signum() * b.signum()
     } else {
         q
-    }
+    };
+    i64::try_from(rounded).expect("within the ledger's limit on amounts")
 }
 
 trait Pred {

@@ -1,7 +1,7 @@
 //! Income and expenditure by funding source (the shape of a Better Care
 //! Fund return), partners' positions, and the annual return of the pool.
 
-use oneplace_core::{FinancialYear, Money, Period};
+use oneplace_core::{Date, FinancialYear, Money, Period};
 use serde::Serialize;
 
 use crate::model::{Id, Ledger, NONE, Root};
@@ -189,16 +189,20 @@ pub struct PartnerPosition {
     pub partner: String,
     pub name: String,
     pub host: bool,
+    /// Its share of the pool's balance at the end of the previous year,
+    /// brought forward (zero in the pool's first year).
+    pub brought_forward: Money,
     /// Instalments of its planned contributions falling due by the end of
     /// the period.
     pub due: Money,
-    /// Income it put in.
+    /// Income it put in this year.
     pub contributed: Money,
-    /// Spending on its functions (postings in its name).
+    /// Spending on its functions (postings in its name) this year.
     pub spent: Money,
-    /// Contributed − spent.
+    /// Contributed − spent, this year.
     pub net: Money,
-    /// Its share of the pool's balance, in proportion to contributions.
+    /// Its share of the pool's balance: what it brought forward, plus the
+    /// year's movement in proportion to the year's contributions.
     pub share_of_balance: Money,
 }
 
@@ -206,30 +210,82 @@ pub struct PartnerPosition {
 pub struct PartnerPositions {
     pub period: String,
     pub partners: Vec<PartnerPosition>,
+    /// The pool's balance brought forward from earlier years.
+    pub brought_forward: Money,
+    /// Brought forward + this year's income − this year's spending: the sum
+    /// of the partners' shares.
     pub balance: Money,
+}
+
+/// Income put in and spending made by each partner in `year` up to `end`.
+fn movements(ledger: &Ledger, year: FinancialYear, end: Date) -> (Vec<Money>, Vec<Money>) {
+    let n = ledger.partners.len();
+    let mut contributed = vec![Money::ZERO; n];
+    let mut spent = vec![Money::ZERO; n];
+    let start = year.first_day();
+    for t in &ledger.transactions {
+        if t.date < start || t.date > end {
+            continue;
+        }
+        for p in ledger.postings_of(t) {
+            match ledger.accounts[p.account as usize].root {
+                Root::Income => contributed[p.partner as usize] -= p.amount,
+                Root::Expenditure => spent[p.partner as usize] += p.amount,
+                _ => {}
+            }
+        }
+    }
+    (contributed, spent)
+}
+
+/// The partners' shares at the end of a year: what each brought forward,
+/// plus the year's movement (income − spending) shared in proportion to the
+/// year's contributions. With no contributions in the year, the movement is
+/// shared in proportion to the (positive) shares brought forward; with
+/// neither, each partner takes its own income less its own spending. The
+/// shares always add up to the brought-forward balance plus the movement.
+fn shares(brought_forward: &[Money], contributed: &[Money], spent: &[Money]) -> Vec<Money> {
+    let movement: Money = contributed.iter().sum::<Money>() - spent.iter().sum::<Money>();
+    let positive = |ms: &[Money]| -> Vec<i64> { ms.iter().map(|m| m.pence().max(0)).collect() };
+    let split = oneplace_core::allocate_weights(movement, &positive(contributed))
+        .or_else(|_| oneplace_core::allocate_weights(movement, &positive(brought_forward)))
+        .unwrap_or_else(|_| {
+            contributed
+                .iter()
+                .zip(spent)
+                .map(|(c, s)| *c - *s)
+                .collect()
+        });
+    brought_forward
+        .iter()
+        .zip(split)
+        .map(|(b, m)| *b + m)
+        .collect()
+}
+
+/// Each partner's share of the pool's balance at the end of the year before
+/// `year`, carried forward year by year from the pool's first posting.
+pub fn brought_forward(ledger: &Ledger, year: FinancialYear) -> Vec<Money> {
+    let mut carried = vec![Money::ZERO; ledger.partners.len()];
+    if let Some(first) = ledger.transactions.iter().map(|t| t.date).min() {
+        let mut y = first.financial_year();
+        while y < year {
+            let (c, s) = movements(ledger, y, y.last_day());
+            carried = shares(&carried, &c, &s);
+            y = y.next();
+        }
+    }
+    carried
 }
 
 pub fn partner_positions(ledger: &Ledger, period: Period) -> PartnerPositions {
     let year = period.year();
     let end = period.last_day();
-    let contributed: Vec<Money> = (0..ledger.partners.len())
-        .map(|p| {
-            -super::sum_postings(ledger, year, end, |root, q, _, _| {
-                root == Root::Income && q == p as Id
-            })
-        })
-        .collect();
-    let spent: Vec<Money> = (0..ledger.partners.len())
-        .map(|p| {
-            super::sum_postings(ledger, year, end, |root, q, _, _| {
-                root == Root::Expenditure && q == p as Id
-            })
-        })
-        .collect();
-    let balance: Money = contributed.iter().sum::<Money>() - spent.iter().sum::<Money>();
-    let weights: Vec<i64> = contributed.iter().map(|m| m.pence().max(0)).collect();
-    let shares = oneplace_core::allocate_weights(balance, &weights)
-        .unwrap_or_else(|_| vec![Money::ZERO; ledger.partners.len()]);
+    let brought_forward = brought_forward(ledger, year);
+    let (contributed, spent) = movements(ledger, year, end);
+    let share = shares(&brought_forward, &contributed, &spent);
+    let total_bf: Money = brought_forward.iter().sum();
+    let balance: Money = total_bf + contributed.iter().sum::<Money>() - spent.iter().sum::<Money>();
     PartnerPositions {
         period: period.to_string(),
         partners: ledger
@@ -240,6 +296,7 @@ pub fn partner_positions(ledger: &Ledger, period: Period) -> PartnerPositions {
                 partner: p.id.clone(),
                 name: p.name.clone(),
                 host: p.host,
+                brought_forward: brought_forward[i],
                 due: ledger
                     .contributions
                     .iter()
@@ -251,9 +308,10 @@ pub fn partner_positions(ledger: &Ledger, period: Period) -> PartnerPositions {
                 contributed: contributed[i],
                 spent: spent[i],
                 net: contributed[i] - spent[i],
-                share_of_balance: shares[i],
+                share_of_balance: share[i],
             })
             .collect(),
+        brought_forward: total_bf,
         balance,
     }
 }
@@ -263,6 +321,14 @@ pub struct AnnualReturn {
     pub year: FinancialYear,
     /// The pool's balance (income less spending) brought forward.
     pub opening_balance: Money,
+    /// The balance brought forward by funding source: each source's income
+    /// less the spending it funded, in earlier years. Adds up to
+    /// `opening_balance`.
+    pub brought_forward_by_source: Vec<(String, Money)>,
+    /// The balance brought forward by partner: each partner's share of the
+    /// previous year's closing balance (as in the partners' positions).
+    /// Adds up to `opening_balance`.
+    pub brought_forward_by_partner: Vec<(String, Money)>,
     pub income_by_source: Vec<(String, Money)>,
     pub income_by_partner: Vec<(String, Money)>,
     pub spending_by_scheme: Vec<(String, Money)>,
@@ -276,15 +342,20 @@ pub fn annual_return(ledger: &Ledger, year: FinancialYear) -> AnnualReturn {
     let end = year.last_day();
     let before = year.first_day();
     let mut opening = Money::ZERO;
+    let mut by_source = vec![Money::ZERO; ledger.sources.len()];
     for t in ledger.transactions.iter().filter(|t| t.date < before) {
         for p in ledger.postings_of(t) {
-            match ledger.accounts[p.account as usize].root {
-                Root::Income => opening -= p.amount,
-                Root::Expenditure => opening -= p.amount,
-                _ => {}
+            if matches!(
+                ledger.accounts[p.account as usize].root,
+                Root::Income | Root::Expenditure
+            ) {
+                opening -= p.amount;
+                // Income and expenditure postings always carry a source.
+                by_source[p.source as usize] -= p.amount;
             }
         }
     }
+    let by_partner = brought_forward(ledger, year);
     let by = |n: usize, keep: &dyn Fn(Root, Id, Id, Id, Id) -> bool, negate: bool| -> Vec<Money> {
         (0..n)
             .map(|i| {
@@ -320,6 +391,14 @@ pub fn annual_return(ledger: &Ledger, year: FinancialYear) -> AnnualReturn {
     AnnualReturn {
         year,
         opening_balance: opening,
+        brought_forward_by_source: named(
+            ledger.sources.iter().map(|s| s.id.clone()).collect(),
+            by_source,
+        ),
+        brought_forward_by_partner: named(
+            ledger.partners.iter().map(|s| s.id.clone()).collect(),
+            by_partner,
+        ),
         income_by_source: named(
             ledger.sources.iter().map(|s| s.id.clone()).collect(),
             income_source,
