@@ -195,15 +195,14 @@ impl Trace<'_> {
 
     /// A line per scheme whose overspend a step reduced.
     fn shrunk(&mut self, step: &str, before: &[Money], after: &[Money]) {
+        self.changed(step, before, after, "overspend reduced");
+    }
+
+    /// A line per scheme whose figure a step changed.
+    fn changed(&mut self, step: &str, before: &[Money], after: &[Money], what: &str) {
         for (s, (b, a)) in before.iter().zip(after).enumerate() {
             if b != a {
-                self.pool(
-                    step,
-                    Some(s),
-                    *b - *a,
-                    "overspend reduced",
-                    format!("{b} → {a}"),
-                );
+                self.pool(step, Some(s), *b - *a, what, format!("{b} → {a}"));
             }
         }
     }
@@ -414,8 +413,10 @@ pub fn settle(
             }
             Step::Underspends => {
                 let offset = need.min(under.iter().sum());
+                let under_before = under.clone();
                 reduce(&mut over, offset);
                 reduce(&mut under, offset);
+                trace.changed("underspends", &under_before, &under, "underspend used");
                 trace.shrunk("underspends", &before, &over);
                 steps.push(StepRow {
                     step: "underspends".into(),
@@ -479,8 +480,10 @@ pub fn settle(
             }
             Step::Uncommitted => {
                 let offset = need.min(uncommitted.iter().sum());
+                let held = uncommitted.clone();
                 reduce(&mut over, offset);
                 reduce(&mut uncommitted, offset);
+                trace.changed("uncommitted", &held, &uncommitted, "allocation used");
                 trace.shrunk("uncommitted", &before, &over);
                 steps.push(StepRow {
                     step: "uncommitted".into(),
