@@ -89,7 +89,7 @@ impl Remainder {
         match self {
             Remainder::First => Some(0),
             Remainder::Last => count.checked_sub(1),
-            Remainder::On(n) => (usize::from(n) <= count).then(|| usize::from(n) - 1),
+            Remainder::On(n) => usize::from(n).checked_sub(1).filter(|i| *i < count),
         }
     }
 
@@ -201,5 +201,6 @@ mod tests {
         assert!(Remainder::On(4).fits(Schedule::Quarterly));
         assert!(!Remainder::On(5).fits(Schedule::Quarterly));
         assert!(!Remainder::On(2).fits(Schedule::Annual));
+        assert!(!Remainder::On(0).fits(Schedule::Monthly));
     }
 }
