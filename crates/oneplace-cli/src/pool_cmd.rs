@@ -157,9 +157,17 @@ fn run_settle(
     let s = settle(&ledger, &a, period).map_err(|e| Failure::Message(e.0))?;
     // Everything is computed before anything is written.
     let bytes = if let Some(partner) = explain {
-        document::explain(&s, partner)
-            .ok_or_else(|| Failure::Usage(format!("no partner '{partner}' in the ledger")))?
-            .into_bytes()
+        let e = document::explain(&s, partner).ok_or_else(|| {
+            Failure::Message(format!(
+                "--explain: no partner '{partner}' in the ledger; its partners are {}",
+                document::partner_names(&s).join(", ")
+            ))
+        })?;
+        if format == Format::Json {
+            json_bytes(&serde_json::to_value(&e).expect("explanations serialise"))
+        } else {
+            render(&document::explanation_document(&e), format, table)?
+        }
     } else if format == Format::Json {
         json_bytes(&serde_json::to_value(&s).expect("settlements serialise"))
     } else {

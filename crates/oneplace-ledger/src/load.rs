@@ -11,7 +11,7 @@ use std::sync::Arc;
 use oneplace_core::{Date, Diagnostic, FinancialYear, InputError, Location, Money, is_identifier};
 use rustc_hash::FxHashMap;
 
-use crate::contributions::{Schedule, schedule_instalments};
+use crate::contributions::{Remainder, Schedule, schedule_instalments};
 use crate::model::*;
 use crate::money::parse_money;
 
@@ -101,7 +101,7 @@ enum RawPlan {
         amount: Money,
         client_income: Money,
         schedule: Option<Schedule>,
-        remainder_first: bool,
+        remainder: Remainder,
         instalments: Vec<(Date, Money, At)>,
     },
     Forecast {
@@ -670,7 +670,7 @@ impl Loader {
                     amount,
                     client_income: Money::ZERO,
                     schedule: None,
-                    remainder_first: false,
+                    remainder: Remainder::Last,
                     instalments: Vec::new(),
                 }
             }
@@ -832,20 +832,16 @@ impl Loader {
                     }
                 };
             }
-            (
-                Some(RawPlan::Contribution {
-                    remainder_first, ..
-                }),
-                "remainder",
-            ) => match words.get(1).map(|w| w.0) {
-                Some("first") => *remainder_first = true,
-                Some("last") => *remainder_first = false,
-                _ => self.error_expected(
-                    col(line_at, words[0].1),
-                    "unknown remainder",
-                    "remainder first or last",
-                ),
-            },
+            (Some(RawPlan::Contribution { remainder, .. }), "remainder") => {
+                match words.get(1).and_then(|w| Remainder::parse(w.0)) {
+                    Some(r) => *remainder = r,
+                    None => self.error_expected(
+                        col(line_at, words[0].1),
+                        "unknown remainder",
+                        "remainder first, last or an instalment's number",
+                    ),
+                }
+            }
             (Some(RawPlan::Contribution { client_income, .. }), "client-income") => {
                 match words.get(1).map(|w| parse_money(w.0)) {
                     Some(Ok(m)) if !m.is_negative() => *client_income = m,

@@ -217,3 +217,97 @@ fn bad_plans_are_refused_at_their_place() {
     let e = plan_error("# nothing yet\n");
     assert!(e.contains("no [plan] section"), "{e}");
 }
+
+/// The odd pence on a stated instalment. Westmere received £900,000 from
+/// the ICB in 2025/26; with a recurrent £0.03 added the base is
+/// £900,000.03, no uplift: quarterly, 90,000,003p / 4 = 22,500,000 and 3p
+/// over, so £225,000.00, £225,000.00, £225,000.03 (the third, 1 October
+/// 2026), £225,000.00. The directive records it, and the journal reads it
+/// back to the same instalments.
+#[test]
+fn the_odd_pence_on_a_stated_instalment() {
+    let text = example("westmere-year-end.journal");
+    let l = ledger(&text);
+    let plan = parse_plan(
+        "plan.toml",
+        "[plan]\nyear = \"2026/27\"\nremainder = 3\n\n\
+         [[change]]\npartner = \"icb\"\nsource = \"nhs\"\nkind = \"recurrent\"\n\
+         amount = \"£0.03\"\n",
+        &l,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let n = next_year(&plan, &l).unwrap();
+    let icb = n.lines.iter().find(|l| l.partner == "icb").unwrap();
+    assert_eq!(icb.net, pounds("900,000.03"));
+    let got: Vec<(String, Money)> = icb
+        .instalments
+        .iter()
+        .map(|i| (i.date.to_string(), i.amount))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("2026-04-01".to_string(), pounds("225,000")),
+            ("2026-07-01".to_string(), pounds("225,000")),
+            ("2026-10-01".to_string(), pounds("225,000.03")),
+            ("2027-01-01".to_string(), pounds("225,000")),
+        ]
+    );
+    let d = directives(&n);
+    assert!(
+        d.contains("  instalments quarterly\n  remainder 3\n"),
+        "{d}"
+    );
+    let both = ledger(&format!("{text}\n{d}"));
+    let c = both
+        .contributions
+        .iter()
+        .find(|c| c.partner == both.partner("icb").unwrap())
+        .unwrap();
+    let read: Vec<Money> = c.instalments.iter().map(|i| i.amount).collect();
+    assert_eq!(
+        read,
+        vec![
+            pounds("225,000"),
+            pounds("225,000"),
+            pounds("225,000.03"),
+            pounds("225,000")
+        ]
+    );
+
+    // Out of range: a quarterly schedule has no fifth instalment; a
+    // partner paying annually has no second.
+    let e = plan_error("[plan]\nyear = \"2026/27\"\nremainder = 5\n");
+    assert!(
+        e.contains("plan.toml:3:13: the odd pence fall on instalment 5, but the plan's quarterly schedule has 4"),
+        "{e}"
+    );
+    let e = plan_error(
+        "[plan]\nyear = \"2026/27\"\nremainder = \"2\"\n[instalments_by_partner]\nicb = \"annual\"\n",
+    );
+    assert!(
+        e.contains(
+            "plan.toml:3:13: the odd pence fall on instalment 2, but icb's annual schedule has 1"
+        ),
+        "{e}"
+    );
+    let e = plan_error("[plan]\nyear = \"2026/27\"\nremainder = 0\n");
+    assert!(
+        e.contains("plan.toml:3:13: '0' is not an instalment"),
+        "{e}"
+    );
+    // In the journal too, at the directive.
+    let bad = format!(
+        "{text}\ncontribution 2026/27 icb nhs £100\n  instalments quarterly\n  remainder 7\n"
+    );
+    let e = load(&[Journal {
+        name: "pool.journal",
+        text: &bad,
+    }])
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("the odd pence fall on instalment 7, and quarterly instalments are 4"),
+        "{e}"
+    );
+}

@@ -107,7 +107,11 @@ pub fn next_year_document(n: &NextYear) -> Document {
                 Base::Received => "received",
             },
             n.total_base,
-            if n.remainder_first { "first" } else { "last" }
+            match n.remainder {
+                super::Remainder::First => "first".to_string(),
+                super::Remainder::Last => "last".to_string(),
+                super::Remainder::On(k) => format!("number {k}"),
+            }
         ))
         .with_note(format!(
             "Next year's contributions {}; payable by partners {}.",

@@ -13,7 +13,7 @@ use oneplace_core::{Diagnostic, FinancialYear, InputError, LineIndex, Location, 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use super::{Schedule, schedule_instalments};
+use super::{Remainder, Schedule, schedule_instalments};
 use crate::model::{Id, Instalment, Ledger, Root};
 use crate::toml_input::{Checker, Value, parse_toml};
 
@@ -41,7 +41,7 @@ struct RawHeader {
     base: Option<S<String>>,
     uplift: Option<S<Value>>,
     instalments: Option<S<String>>,
-    remainder: Option<S<String>>,
+    remainder: Option<S<Value>>,
 }
 
 #[derive(Deserialize)]
@@ -110,7 +110,8 @@ pub struct Plan {
     pub schedule: Schedule,
     /// Partners paid on their own schedule (an ICB monthly, say).
     pub schedule_by_partner: Vec<(Id, Schedule)>,
-    pub remainder_first: bool,
+    /// The instalment that takes the odd pence.
+    pub remainder: Remainder,
     pub changes: Vec<Change>,
     /// Next year's client income where it is not this year's carried on.
     pub client_income: Vec<(Id, Id, Money, Location)>,
@@ -189,20 +190,29 @@ pub fn parse_plan(name: &str, text: &str, ledger: &Ledger) -> Result<Plan, Input
             Schedule::Quarterly
         }),
     };
-    let remainder_first = match h
-        .remainder
-        .as_ref()
-        .map(|r| (r.get_ref().as_str(), r.span()))
-    {
-        None | Some(("last", _)) => false,
-        Some(("first", _)) => true,
-        Some((other, span)) => {
-            v.error_expected(
-                span,
-                format!("'{other}' is not an instalment"),
-                "first or last",
-            );
-            false
+    let remainder = match &h.remainder {
+        None => Remainder::Last,
+        Some(r) => {
+            let parsed = match r.get_ref() {
+                Value::Text(t) => Remainder::parse(t),
+                Value::Int(i) => u8::try_from(*i)
+                    .ok()
+                    .and_then(|n| Remainder::parse(&n.to_string())),
+                Value::Float(_) => None,
+            };
+            parsed.unwrap_or_else(|| {
+                let shown = match r.get_ref() {
+                    Value::Text(t) => t.clone(),
+                    Value::Int(i) => i.to_string(),
+                    Value::Float(f) => f.to_string(),
+                };
+                v.error_expected(
+                    r.span(),
+                    format!("'{shown}' is not an instalment"),
+                    "first, last or an instalment's number from 1",
+                );
+                Remainder::Last
+            })
         }
     };
     let mut uplift_by_partner = Vec::new();
@@ -225,6 +235,29 @@ pub fn parse_plan(name: &str, text: &str, ledger: &Ledger) -> Result<Plan, Input
         }
         if let (Some(p), Some(schedule)) = (p, schedule) {
             schedule_by_partner.push((p, schedule));
+        }
+    }
+    // The stated instalment must be one every schedule in the plan has.
+    if let Some(r) = &h.remainder {
+        let schedules = std::iter::once((None, schedule))
+            .chain(schedule_by_partner.iter().map(|(p, s)| (Some(*p), *s)));
+        for (p, s) in schedules {
+            if !remainder.fits(s) {
+                v.error_expected(
+                    r.span(),
+                    format!(
+                        "the odd pence fall on instalment {}, but {} {} schedule has {}",
+                        remainder.word(),
+                        p.map_or("the plan's".to_string(), |p| format!(
+                            "{}'s",
+                            ledger.partners[p as usize].id
+                        )),
+                        s.as_str(),
+                        s.count()
+                    ),
+                    "first, last or an instalment within every schedule",
+                );
+            }
         }
     }
     let mut changes = Vec::new();
@@ -291,7 +324,7 @@ pub fn parse_plan(name: &str, text: &str, ledger: &Ledger) -> Result<Plan, Input
         uplift_by_partner,
         schedule,
         schedule_by_partner,
-        remainder_first,
+        remainder,
         changes,
         client_income,
         location: index.location(header.span().start),
@@ -361,7 +394,8 @@ pub struct NextYear {
     pub base_year: FinancialYear,
     pub base: Base,
     pub schedule: Schedule,
-    pub remainder_first: bool,
+    /// The instalment that takes the odd pence.
+    pub remainder: Remainder,
     pub lines: Vec<Line>,
     pub total_base: Money,
     pub total_contribution: Money,
@@ -509,7 +543,7 @@ pub fn next_year(plan: &Plan, ledger: &Ledger) -> Result<NextYear, InputError> {
             client_income,
             net,
             schedule,
-            instalments: schedule_instalments(plan.year, net, schedule, plan.remainder_first),
+            instalments: schedule_instalments(plan.year, net, schedule, plan.remainder),
             changes: mine
                 .iter()
                 .map(|c| ChangeNote {
@@ -527,7 +561,7 @@ pub fn next_year(plan: &Plan, ledger: &Ledger) -> Result<NextYear, InputError> {
         base_year,
         base,
         schedule: plan.schedule,
-        remainder_first: plan.remainder_first,
+        remainder: plan.remainder,
         total_base: out.iter().map(|l| l.base).sum(),
         total_contribution: out.iter().map(|l| l.contribution).sum(),
         total_net: out.iter().map(|l| l.net).sum(),
@@ -557,8 +591,8 @@ pub fn directives(n: &NextYear) -> String {
             out.push_str(&format!("  client-income {}\n", l.client_income));
         }
         out.push_str(&format!("  instalments {}\n", l.schedule.as_str()));
-        if n.remainder_first {
-            out.push_str("  remainder first\n");
+        if n.remainder != Remainder::Last {
+            out.push_str(&format!("  remainder {}\n", n.remainder.word()));
         }
     }
     out

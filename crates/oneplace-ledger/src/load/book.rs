@@ -673,7 +673,7 @@ impl Loader {
                     amount,
                     client_income,
                     schedule,
-                    remainder_first,
+                    remainder,
                     instalments,
                 } => {
                     if client_income > amount {
@@ -721,12 +721,21 @@ impl Loader {
                             })
                             .collect()
                     } else {
-                        schedule_instalments(
-                            year,
-                            net,
-                            schedule.unwrap_or(Schedule::Annual),
-                            remainder_first,
-                        )
+                        let schedule = schedule.unwrap_or(Schedule::Annual);
+                        if !remainder.fits(schedule) {
+                            self.error_expected(
+                                at,
+                                format!(
+                                    "the odd pence fall on instalment {}, and {} instalments are {}",
+                                    remainder.word(),
+                                    schedule.as_str(),
+                                    schedule.count()
+                                ),
+                                "remainder first, last or a number within the schedule",
+                            );
+                            continue;
+                        }
+                        schedule_instalments(year, net, schedule, remainder)
                     };
                     let location = self.location(at);
                     self.ledger.contributions.push(Contribution {

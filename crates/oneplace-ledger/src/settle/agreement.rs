@@ -44,6 +44,8 @@ struct RawRiskPool {
 #[serde(deny_unknown_fields)]
 struct RawOverspend {
     waterfall: S<Vec<S<String>>>,
+    #[serde(default)]
+    uncommitted: Vec<S<String>>,
 }
 
 #[derive(Deserialize)]
@@ -54,6 +56,8 @@ struct RawUnderspend {
     management_action: Vec<S<String>>,
     #[serde(default)]
     ring_fenced_sources: Vec<S<String>>,
+    #[serde(default)]
+    retained_by: BTreeMap<S<String>, S<String>>,
 }
 
 #[derive(Deserialize)]
@@ -104,7 +108,8 @@ struct RawLead {
 struct RawRule {
     schemes: S<Schemes>,
     share: S<RawShare>,
-    cap: Option<S<String>>,
+    cap: Option<S<Value>>,
+    caps: Option<S<BTreeMap<S<String>, S<Value>>>>,
     excess: Option<S<String>>,
     lead: Option<S<RawLead>>,
 }
@@ -138,16 +143,41 @@ pub enum Excess {
     ProRata,
 }
 
+/// The most a partner pays towards one scheme's overspend (R3), lead
+/// absorption included.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Cap {
+    /// Its contribution to the scheme.
+    Contribution,
+    /// A stated amount.
+    Amount(Money),
+}
+
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Rule {
     /// `None`: every scheme not listed by an earlier rule.
     pub schemes: Option<Vec<Id>>,
     pub share: Share,
-    pub cap_at_contribution: bool,
+    /// The cap of every partner not named in `caps` (`cap = ...`).
+    pub cap: Option<Cap>,
+    /// Partners' own caps (`caps = { partner = ... }`).
+    pub caps: Vec<(Id, Cap)>,
     pub excess: Excess,
     /// (partner, amount it absorbs first, across the rule's schemes)
     pub lead: Option<(Id, Money)>,
     pub index: usize,
+}
+
+impl Rule {
+    /// The cap that applies to a partner, if any.
+    pub fn cap_for(&self, partner: Id) -> Option<Cap> {
+        self.caps
+            .iter()
+            .find(|(p, _)| *p == partner)
+            .map(|(_, c)| *c)
+            .or(self.cap)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -156,7 +186,20 @@ pub enum Step {
     Performance,
     Underspends,
     RiskPool,
+    Uncommitted,
     Partners,
+}
+
+impl Step {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Performance => "performance",
+            Step::Underspends => "underspends",
+            Step::RiskPool => "risk-pool",
+            Step::Uncommitted => "uncommitted",
+            Step::Partners => "partners",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -186,9 +229,17 @@ pub struct Agreement {
     pub risk_pool: Money,
     pub risk_pool_shares: Vec<(Id, u32)>,
     pub waterfall: Vec<Step>,
+    /// Schemes whose allocations are held uncommitted: what they leave
+    /// unspent meets overspends at the `uncommitted` step (R5).
+    pub uncommitted: Vec<Id>,
     /// Windfall underspends are returned; management-action ones retained.
     pub management_action: Vec<Id>,
     pub windfall_by_default: bool,
+    /// Who retains a management-action underspend, where it is not the
+    /// scheme's commissioners (by their split).
+    pub retained_by: Vec<(Id, Id)>,
+    /// Sources left out of settlement: those the agreement lists and those
+    /// the journal marks `ring-fence`.
     pub ring_fenced_sources: Vec<Id>,
     /// (protected partner, basis points the others fall first)
     pub protection: Option<(Id, u32)>,
@@ -238,18 +289,27 @@ pub fn parse_agreement(name: &str, text: &str, ledger: &Ledger) -> Result<Agreem
                     "performance" => Step::Performance,
                     "underspends" => Step::Underspends,
                     "risk-pool" => Step::RiskPool,
+                    "uncommitted" => Step::Uncommitted,
                     "partners" => Step::Partners,
                     other => {
                         v.error_expected(
                             s.span(),
                             format!("'{other}' is not a waterfall step"),
-                            "performance, underspends, risk-pool or partners",
+                            "performance, underspends, risk-pool, uncommitted or partners",
                         );
                         continue;
                     }
                 };
                 if steps.contains(&step) {
-                    v.error_expected(s.span(), "a step is named twice", "each step once");
+                    v.error_expected(
+                        s.span(),
+                        format!(
+                            "the step '{}' is named twice: a waterfall cannot return to a step",
+                            step.as_str()
+                        ),
+                        "each step once",
+                    );
+                    continue;
                 }
                 steps.push(step);
             }
@@ -262,10 +322,56 @@ pub fn parse_agreement(name: &str, text: &str, ledger: &Ledger) -> Result<Agreem
             Step::Performance,
             Step::Underspends,
             Step::RiskPool,
+            Step::Uncommitted,
             Step::Partners,
         ],
     };
-    let (windfall_by_default, management_action, ring_fenced_sources) = match &raw.underspend {
+    let uncommitted: Vec<Id> = match &raw.overspend {
+        Some(o) => o
+            .get_ref()
+            .uncommitted
+            .iter()
+            .filter_map(|s| v.scheme(s))
+            .collect(),
+        None => Vec::new(),
+    };
+    // Money the agreement brings in must have a step that uses it.
+    let missing = |step: Step| !waterfall.contains(&step);
+    let waterfall_span = raw.overspend.as_ref().map(|o| o.get_ref().waterfall.span());
+    if let Some(rp) = &raw.risk_pool
+        && risk_pool > Money::ZERO
+        && missing(Step::RiskPool)
+    {
+        v.error_expected(
+            waterfall_span.clone().unwrap_or(rp.span()),
+            format!(
+                "the risk pool of {risk_pool} is not in the waterfall: how it is used would be unassigned"
+            ),
+            "\"risk-pool\" in the waterfall, or no [risk_pool]",
+        );
+    }
+    if let Some(p) = raw.performance.first()
+        && missing(Step::Performance)
+    {
+        v.error_expected(
+            waterfall_span.clone().unwrap_or(p.span()),
+            "performance pots are not in the waterfall: the money they release would be unassigned",
+            "\"performance\" in the waterfall, or no [[performance]]",
+        );
+    }
+    if let Some(o) = &raw.overspend
+        && let Some(first) = o.get_ref().uncommitted.first()
+        && missing(Step::Uncommitted)
+    {
+        v.error_expected(
+            waterfall_span.clone().unwrap_or(first.span()),
+            "uncommitted allocations are named but not in the waterfall: their use would be unassigned",
+            "\"uncommitted\" in the waterfall",
+        );
+    }
+    let (windfall_by_default, management_action, mut ring_fenced_sources, retained_by) = match &raw
+        .underspend
+    {
         Some(u) => {
             let u = u.get_ref();
             let windfall = match u.default.as_ref().map(|d| d.get_ref().as_str()) {
@@ -291,10 +397,33 @@ pub fn parse_agreement(name: &str, text: &str, ledger: &Ledger) -> Result<Agreem
                 .iter()
                 .filter_map(|s| v.source(s))
                 .collect();
-            (windfall, ma, rf)
+            let mut by = Vec::new();
+            for (scheme, partner) in &u.retained_by {
+                let (Some(s), Some(p)) = (v.scheme(scheme), v.partner(partner)) else {
+                    continue;
+                };
+                if windfall && !ma.contains(&s) {
+                    v.error_expected(
+                        scheme.span(),
+                        format!(
+                            "'{}' is not a management-action scheme: its underspend is not retained",
+                            scheme.get_ref()
+                        ),
+                        "a scheme listed in management_action",
+                    );
+                }
+                by.push((s, p));
+            }
+            (windfall, ma, rf, by)
         }
-        None => (true, Vec::new(), Vec::new()),
+        None => (true, Vec::new(), Vec::new(), Vec::new()),
     };
+    // The journal's own ring-fences count without being listed again.
+    for (i, source) in ledger.sources.iter().enumerate() {
+        if !source.ring_fence.is_empty() && !ring_fenced_sources.contains(&(i as Id)) {
+            ring_fenced_sources.push(i as Id);
+        }
+    }
     let protection = raw.protection.as_ref().and_then(|p| {
         let p = p.get_ref();
         Some((v.partner(&p.partner)?, v.percent(&p.after, "after")?))
@@ -361,10 +490,21 @@ pub fn parse_agreement(name: &str, text: &str, ledger: &Ledger) -> Result<Agreem
     }
     let mut rules = Vec::new();
     let mut covered: Vec<Id> = Vec::new();
+    let mut every_other = false;
     for (index, r) in raw.rule.iter().enumerate() {
         let rr = r.get_ref();
         let schemes = match rr.schemes.get_ref() {
-            Schemes::All(s) if s == "*" => None,
+            Schemes::All(s) if s == "*" => {
+                if every_other {
+                    v.error_expected(
+                        rr.schemes.span(),
+                        "a second rule for every other scheme: the first already covers them",
+                        "one rule with schemes = \"*\"",
+                    );
+                }
+                every_other = true;
+                None
+            }
             Schemes::All(other) => {
                 v.error_expected(
                     rr.schemes.span(),
@@ -430,14 +570,15 @@ pub fn parse_agreement(name: &str, text: &str, ledger: &Ledger) -> Result<Agreem
                     .map(Share::Split)
             }
         };
-        let cap = match rr.cap.as_ref().map(|c| (c.get_ref().as_str(), c.span())) {
-            None => false,
-            Some(("contribution", _)) => true,
-            Some((other, span)) => {
-                v.error_expected(span, format!("'{other}' is not a cap"), "contribution");
-                false
+        let cap = rr.cap.as_ref().and_then(|c| parse_cap(&mut v, c));
+        let mut caps = Vec::new();
+        if let Some(table) = &rr.caps {
+            for (p, c) in table.get_ref() {
+                if let (Some(p), Some(c)) = (v.partner(p), parse_cap(&mut v, c)) {
+                    caps.push((p, c));
+                }
             }
-        };
+        }
         let excess = match rr.excess.as_ref().map(|c| (c.get_ref().as_str(), c.span())) {
             None | Some(("unfunded", _)) => Excess::Unfunded,
             Some(("pro-rata", _)) => Excess::ProRata,
@@ -461,7 +602,8 @@ pub fn parse_agreement(name: &str, text: &str, ledger: &Ledger) -> Result<Agreem
             rules.push(Rule {
                 schemes,
                 share,
-                cap_at_contribution: cap,
+                cap,
+                caps,
                 excess,
                 lead,
                 index,
@@ -535,8 +677,10 @@ pub fn parse_agreement(name: &str, text: &str, ledger: &Ledger) -> Result<Agreem
         risk_pool,
         risk_pool_shares,
         waterfall,
+        uncommitted,
         management_action,
         windfall_by_default,
+        retained_by,
         ring_fenced_sources,
         protection,
         performance,
@@ -545,4 +689,24 @@ pub fn parse_agreement(name: &str, text: &str, ledger: &Ledger) -> Result<Agreem
         bank,
         sources,
     })
+}
+
+/// A cap: "contribution", or an amount of money.
+fn parse_cap(v: &mut Checker, c: &S<Value>) -> Option<Cap> {
+    if let Value::Text(t) = c.get_ref()
+        && t == "contribution"
+    {
+        return Some(Cap::Contribution);
+    }
+    if let Value::Text(t) = c.get_ref()
+        && Money::parse(t).is_err()
+    {
+        v.error_expected(
+            c.span(),
+            format!("'{t}' is not a cap"),
+            "\"contribution\" or an amount such as \"£250,000\"",
+        );
+        return None;
+    }
+    v.money(c, "the cap").map(Cap::Amount)
 }

@@ -4,7 +4,7 @@
 use oneplace_core::{Money, Period, allocate_weights};
 use serde::Serialize;
 
-use super::agreement::{Agreement, Excess, Release, Share, Step};
+use super::agreement::{Agreement, Cap, Excess, Release, Share, Step};
 use crate::model::{Id, Ledger, Root};
 
 /// One scheme's position.
@@ -31,9 +31,13 @@ pub struct StepRow {
 /// One part of a partner's figure.
 #[derive(Clone, Debug, Serialize)]
 pub struct Part {
+    /// The step it comes from.
+    pub step: String,
     pub what: String,
     pub scheme: Option<String>,
-    /// Positive: the partner pays.
+    /// Positive: the partner pays. Zero for what is shown but not paid
+    /// (a cap checked, a share of the risk pool used, an underspend
+    /// retained).
     pub amount: Money,
     pub detail: String,
 }
@@ -43,7 +47,24 @@ pub struct PartnerRow {
     pub partner: String,
     /// Positive: the partner pays in; negative: it is paid back.
     pub amount: Money,
+    /// Management-action underspends it keeps (to reserves or next year):
+    /// not part of `amount`, nothing is posted for them.
+    pub retained: Money,
     pub parts: Vec<Part>,
+}
+
+/// One line of the settlement's trace, in the order it was worked: about
+/// the pool (`partner` is `None`) or one partner's figure.
+#[derive(Clone, Debug, Serialize)]
+pub struct TraceRow {
+    pub step: String,
+    pub scheme: Option<String>,
+    pub partner: Option<String>,
+    /// For a partner: what it adds to the partner's figure. For the pool:
+    /// the amount the line is about (an overspend met, say).
+    pub amount: Money,
+    pub what: String,
+    pub detail: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -61,10 +82,14 @@ pub struct Settlement {
     pub unfunded_detail: Vec<(String, Money)>,
     /// Management-action underspends kept by those who achieved them.
     pub retained: Money,
+    pub risk_pool: Money,
     pub risk_pool_used: Money,
+    /// What was left of the risk pool, returned to its funders.
     pub risk_pool_left: Money,
     /// Ring-fenced sources' variance, left out and carried forward.
     pub ring_fenced_variance: Money,
+    /// Every step worked, scheme by scheme and partner by partner.
+    pub trace: Vec<TraceRow>,
     /// Journal text that posts the settlement (year end only).
     pub transactions: String,
     /// Settlement transactions already in the ledger with the same amounts.
@@ -102,7 +127,7 @@ fn share_out(amount: Money, weights: &[(Id, i64)], order: &[Id]) -> Vec<(Id, Mon
     ordered.iter().map(|(p, _)| *p).zip(parts).collect()
 }
 
-/// Reduces `items` (scheme, amount) by `total` in proportion, to the penny.
+/// Reduces `items` by `total` in proportion to them, to the penny.
 fn reduce(items: &mut [Money], total: Money) {
     let weights: Vec<i64> = items.iter().map(|m| m.pence()).collect();
     if total.is_zero() || weights.iter().all(|w| *w == 0) {
@@ -111,6 +136,75 @@ fn reduce(items: &mut [Money], total: Money) {
     let cuts = allocate_weights(total, &weights).expect("non-negative weights");
     for (m, c) in items.iter_mut().zip(cuts) {
         *m -= c;
+    }
+}
+
+fn add(list: &mut Vec<(Id, Money)>, p: Id, m: Money) {
+    match list.iter_mut().find(|(q, _)| *q == p) {
+        Some(e) => e.1 += m,
+        None => list.push((p, m)),
+    }
+}
+
+fn get(list: &[(Id, Money)], p: Id) -> Money {
+    list.iter()
+        .find(|(q, _)| *q == p)
+        .map_or(Money::ZERO, |e| e.1)
+}
+
+/// The settlement's trace as it is worked.
+struct Trace<'a> {
+    ledger: &'a Ledger,
+    rows: Vec<TraceRow>,
+}
+
+impl Trace<'_> {
+    fn scheme(&self, s: Option<usize>) -> Option<String> {
+        s.map(|s| self.ledger.schemes[s].id.clone())
+    }
+
+    fn pool(&mut self, step: &str, s: Option<usize>, amount: Money, what: &str, detail: String) {
+        self.rows.push(TraceRow {
+            step: step.into(),
+            scheme: self.scheme(s),
+            partner: None,
+            amount,
+            what: what.into(),
+            detail,
+        });
+    }
+
+    fn partner(
+        &mut self,
+        step: &str,
+        p: Id,
+        s: Option<usize>,
+        amount: Money,
+        what: &str,
+        detail: String,
+    ) {
+        self.rows.push(TraceRow {
+            step: step.into(),
+            scheme: self.scheme(s),
+            partner: Some(self.ledger.partners[p as usize].id.clone()),
+            amount,
+            what: what.into(),
+            detail,
+        });
+    }
+
+    /// A line per scheme whose overspend a step reduced.
+    fn shrunk(&mut self, step: &str, before: &[Money], after: &[Money]) {
+        self.changed(step, before, after, "overspend reduced");
+    }
+
+    /// A line per scheme whose figure a step changed.
+    fn changed(&mut self, step: &str, before: &[Money], after: &[Money], what: &str) {
+        for (s, (b, a)) in before.iter().zip(after).enumerate() {
+            if b != a {
+                self.pool(step, Some(s), *b - *a, what, format!("{b} → {a}"));
+            }
+        }
     }
 }
 
@@ -123,20 +217,20 @@ pub fn settle(
     let order = canonical(ledger);
     let n_schemes = ledger.schemes.len();
     let ring_fenced = |f: Id| agreement.ring_fenced_sources.contains(&f);
+    let name = |p: Id| ledger.partners[p as usize].id.as_str();
 
     // Budgets, outturns and contributions by scheme, ring-fenced lines out.
     let mut budget = vec![Money::ZERO; n_schemes];
     let mut outturn = vec![Money::ZERO; n_schemes];
     let mut contributions: Vec<Vec<(Id, i64)>> = vec![Vec::new(); n_schemes];
     let mut ring_fenced_variance = Money::ZERO;
-    let monitoring = forecast.map(|p| crate::report::monitoring(ledger, p));
     let end = forecast.map_or(year.last_day(), |p| p.last_day());
     let period = forecast.unwrap_or_else(|| Period::new(year, 12).expect("March"));
     let line_figures = crate::report::monitoring(ledger, period);
     for line in &line_figures.lines {
         let s = ledger.scheme(&line.scheme).expect("report names schemes");
         let f = ledger.source(&line.source).expect("report names sources");
-        let out = match &monitoring {
+        let out = match forecast {
             Some(_) => line.figures.forecast_outturn,
             None => line.figures.actual,
         };
@@ -159,6 +253,14 @@ pub fn settle(
             }
         }
     }
+    let contribution = |s: usize, p: Id| {
+        Money::from_pence(
+            contributions[s]
+                .iter()
+                .find(|(q, _)| *q == p)
+                .map_or(0, |c| c.1),
+        )
+    };
     let variance: Vec<Money> = (0..n_schemes).map(|s| outturn[s] - budget[s]).collect();
     let mut over: Vec<Money> = variance
         .iter()
@@ -171,9 +273,13 @@ pub fn settle(
     let total_variance: Money = variance.iter().sum();
 
     let mut steps = Vec::new();
-    let mut parts: Vec<Vec<Part>> = vec![Vec::new(); ledger.partners.len()];
+    let mut trace = Trace {
+        ledger,
+        rows: Vec::new(),
+    };
     let mut unfunded_detail: Vec<(String, Money)> = Vec::new();
     let mut risk_pool_used = Money::ZERO;
+    let mut risk_pool_left = agreement.risk_pool;
     let scheme_id = |s: usize| ledger.schemes[s].id.clone();
     let rule_for = |s: usize| {
         agreement
@@ -182,59 +288,207 @@ pub fn settle(
             .find(|r| r.schemes.as_ref().is_some_and(|l| l.contains(&(s as Id))))
             .or_else(|| agreement.rules.iter().find(|r| r.schemes.is_none()))
     };
+    let commissioners = |s: usize| -> Vec<(Id, i64)> {
+        ledger.schemes[s]
+            .commissioners
+            .iter()
+            .map(|(p, bp)| (*p, i64::from(*bp)))
+            .collect()
+    };
     let mut lead_left: Vec<Money> = agreement
         .rules
         .iter()
         .map(|r| r.lead.map_or(Money::ZERO, |l| l.1))
         .collect();
 
+    for s in 0..n_schemes {
+        if !variance[s].is_zero() {
+            trace.pool(
+                "variance",
+                Some(s),
+                variance[s],
+                if variance[s].is_negative() {
+                    "underspend"
+                } else {
+                    "overspend"
+                },
+                format!(
+                    "outturn {} against a budget of {}{}",
+                    outturn[s],
+                    budget[s],
+                    rule_for(s).map_or(String::new(), |r| format!("; rule {}", r.index + 1))
+                ),
+            );
+        }
+    }
+    if !ring_fenced_variance.is_zero() {
+        trace.pool(
+            "variance",
+            None,
+            ring_fenced_variance,
+            "ring-fenced",
+            "ring-fenced sources' variance, left out and carried forward".into(),
+        );
+    }
+
+    // R10: management-action underspends are retained by whoever made them
+    // and never offset other overspends; uncommitted allocations wait for
+    // their own step.
+    let mut retained = Money::ZERO;
+    let mut retained_by: Vec<(Id, Money)> = Vec::new();
+    let mut uncommitted = vec![Money::ZERO; n_schemes];
+    for s in 0..n_schemes {
+        let u = under[s];
+        if u.is_zero() {
+            continue;
+        }
+        let listed = agreement.management_action.contains(&(s as Id));
+        let is_uncommitted = agreement.uncommitted.contains(&(s as Id));
+        if listed || (!agreement.windfall_by_default && !is_uncommitted) {
+            under[s] = Money::ZERO;
+            retained += u;
+            let (keepers, basis) = match agreement.retained_by.iter().find(|(q, _)| *q == s as Id) {
+                Some((_, p)) => (vec![(*p, 1)], "named in the agreement"),
+                None => (commissioners(s), "by commissioning split"),
+            };
+            for (p, m) in share_out(u, &keepers, &order) {
+                add(&mut retained_by, p, m);
+                trace.partner(
+                    "retained",
+                    p,
+                    Some(s),
+                    Money::ZERO,
+                    "underspend retained (management action)",
+                    format!(
+                        "keeps {m} of the {u} underspend ({basis}), to reserves or next year: not used for other overspends and not paid out"
+                    ),
+                );
+            }
+        } else if is_uncommitted {
+            under[s] = Money::ZERO;
+            uncommitted[s] = u;
+            trace.pool(
+                "uncommitted",
+                Some(s),
+                u,
+                "allocation uncommitted",
+                "held for the uncommitted step".into(),
+            );
+        }
+    }
+
     for step in &agreement.waterfall {
         let need: Money = over.iter().sum();
+        let before = over.clone();
         match step {
             Step::Performance => {
                 for pot in &agreement.performance {
                     let released = released(pot);
                     let drawn = released.min(over.iter().sum());
+                    let before = over.clone();
                     reduce(&mut over, drawn);
+                    let detail = format!(
+                        "{}: actual {} against target {} releases {released} of the {} pot; {drawn} used",
+                        pot.metric, pot.actual, pot.target, pot.pot
+                    );
                     if !drawn.is_zero() {
-                        parts[pot.partner as usize].push(Part {
-                            what: "performance money released".into(),
-                            scheme: None,
-                            amount: drawn,
-                            detail: format!(
-                                "{}: actual {} against target {} releases {released} of the {} pot; {drawn} needed",
-                                pot.metric, pot.actual, pot.target, pot.pot
-                            ),
-                        });
+                        trace.partner(
+                            "performance",
+                            pot.partner,
+                            None,
+                            drawn,
+                            "performance money released",
+                            detail.clone(),
+                        );
+                    } else {
+                        trace.pool("performance", None, released, "pot", detail.clone());
                     }
+                    trace.shrunk("performance", &before, &over);
                     steps.push(StepRow {
                         step: "performance".into(),
                         amount: drawn,
-                        detail: format!(
-                            "{} of {}'s {} pot released on {}; {drawn} used",
-                            released, ledger.partners[pot.partner as usize].id, pot.pot, pot.metric
-                        ),
+                        detail: format!("{}'s pot: {detail}", name(pot.partner)),
                     });
                 }
             }
             Step::Underspends => {
                 let offset = need.min(under.iter().sum());
+                let under_before = under.clone();
                 reduce(&mut over, offset);
                 reduce(&mut under, offset);
+                trace.changed("underspends", &under_before, &under, "underspend used");
+                trace.shrunk("underspends", &before, &over);
                 steps.push(StepRow {
                     step: "underspends".into(),
                     amount: offset,
-                    detail: "overspends met from underspends elsewhere in the pool".into(),
+                    detail: "overspends met from windfall underspends elsewhere in the pool".into(),
                 });
             }
             Step::RiskPool => {
                 let used = need.min(agreement.risk_pool);
                 reduce(&mut over, used);
                 risk_pool_used = used;
+                risk_pool_left = agreement.risk_pool - used;
+                trace.shrunk("risk-pool", &before, &over);
+                let shares: Vec<(Id, i64)> = agreement
+                    .risk_pool_shares
+                    .iter()
+                    .map(|(p, bp)| (*p, i64::from(*bp)))
+                    .collect();
+                let bore = share_out(used, &shares, &order);
+                for (p, m) in &bore {
+                    trace.partner(
+                        "risk-pool",
+                        *p,
+                        None,
+                        Money::ZERO,
+                        "risk pool used",
+                        format!("{m} of the overspend met from its share of the risk pool (already paid in)"),
+                    );
+                }
+                let back = share_out(risk_pool_left, &shares, &order);
+                for (p, m) in &back {
+                    trace.partner(
+                        "risk-pool",
+                        *p,
+                        None,
+                        -*m,
+                        "unused risk pool returned",
+                        format!("its share of the {risk_pool_left} left in the risk pool"),
+                    );
+                }
+                let list = |v: &[(Id, Money)]| {
+                    if v.is_empty() {
+                        "nobody".to_string()
+                    } else {
+                        v.iter()
+                            .map(|(p, m)| format!("{} {m}", name(*p)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                };
                 steps.push(StepRow {
                     step: "risk-pool".into(),
                     amount: used,
-                    detail: format!("from a risk pool of {}", agreement.risk_pool),
+                    detail: format!(
+                        "from a risk pool of {}: used {used} (borne by {}), {risk_pool_left} returned ({})",
+                        agreement.risk_pool,
+                        list(&bore),
+                        list(&back)
+                    ),
+                });
+            }
+            Step::Uncommitted => {
+                let offset = need.min(uncommitted.iter().sum());
+                let held = uncommitted.clone();
+                reduce(&mut over, offset);
+                reduce(&mut uncommitted, offset);
+                trace.changed("uncommitted", &held, &uncommitted, "allocation used");
+                trace.shrunk("uncommitted", &before, &over);
+                steps.push(StepRow {
+                    step: "uncommitted".into(),
+                    amount: offset,
+                    detail: "overspends met from uncommitted scheme allocations".into(),
                 });
             }
             Step::Partners => {
@@ -244,40 +498,64 @@ pub fn settle(
                     if x.is_zero() {
                         continue;
                     }
+                    over[s] = Money::ZERO;
                     let Some(rule) = rule_for(s) else {
                         unfunded_detail.push((scheme_id(s), x));
+                        trace.pool(
+                            "partners",
+                            Some(s),
+                            x,
+                            "unfunded",
+                            "no rule covers it".into(),
+                        );
                         continue;
                     };
+                    let rule_no = rule.index + 1;
+                    trace.pool(
+                        "partners",
+                        Some(s),
+                        x,
+                        "overspend to share",
+                        format!("rule {rule_no}"),
+                    );
+                    let cap_of = |p: Id| {
+                        rule.cap_for(p).map(|c| match c {
+                            Cap::Contribution => (contribution(s, p), "its contribution"),
+                            Cap::Amount(m) => (m, "the agreed cap"),
+                        })
+                    };
+                    let room = |p: Id, paid: &[(Id, Money)]| {
+                        cap_of(p).map(|(c, _)| (c - get(paid, p)).max(Money::ZERO))
+                    };
+                    let mut paid: Vec<(Id, Money)> = Vec::new();
                     let mut left = x;
-                    if let Some((lead, _)) = rule.lead {
-                        let absorbed = left.min(lead_left[rule.index]);
+                    if let Some((lead, limit)) = rule.lead {
+                        let mut absorbed = left.min(lead_left[rule.index]);
+                        if let Some(r) = room(lead, &paid) {
+                            absorbed = absorbed.min(r);
+                        }
                         if !absorbed.is_zero() {
                             lead_left[rule.index] -= absorbed;
                             left -= absorbed;
-                            charged += absorbed;
-                            parts[lead as usize].push(Part {
-                                what: "lead body absorbs first".into(),
-                                scheme: Some(scheme_id(s)),
-                                amount: absorbed,
-                                detail: format!(
-                                    "rule {}: up to its limit across the rule's schemes",
-                                    rule.index + 1
+                            add(&mut paid, lead, absorbed);
+                            trace.partner(
+                                "partners",
+                                lead,
+                                Some(s),
+                                absorbed,
+                                "lead body absorbs first",
+                                format!(
+                                    "rule {rule_no}: up to {limit} across the rule's schemes{}; {} of that limit left",
+                                    cap_of(lead).map_or(String::new(), |(c, w)| format!(", within its cap of {c} ({w})")),
+                                    lead_left[rule.index]
                                 ),
-                            });
+                            );
                         }
                     }
                     let contrib = &contributions[s];
-                    let pro_rata = || contrib.clone();
                     let (weights, basis): (Vec<(Id, i64)>, &str) = match &rule.share {
-                        Share::ProRata => (pro_rata(), "in proportion to contributions"),
-                        Share::Commissioner => (
-                            ledger.schemes[s]
-                                .commissioners
-                                .iter()
-                                .map(|(p, bp)| (*p, i64::from(*bp)))
-                                .collect(),
-                            "by commissioning split",
-                        ),
+                        Share::ProRata => (contrib.clone(), "in proportion to contributions"),
+                        Share::Commissioner => (commissioners(s), "by commissioning split"),
                         Share::Own => {
                             let own: Vec<(Id, i64)> = order
                                 .iter()
@@ -293,16 +571,14 @@ pub fn settle(
                                                 && !ring_fenced(f)
                                         },
                                     );
-                                    let put_in =
-                                        contrib.iter().find(|(q, _)| q == p).map_or(0, |c| c.1);
-                                    (*p, (spent.pence() - put_in).max(0))
+                                    (*p, (spent - contribution(s, *p)).pence().max(0))
                                 })
                                 .collect();
                             if own.iter().any(|(_, w)| *w > 0) {
                                 (own, "each partner its own overspend")
                             } else {
                                 (
-                                    pro_rata(),
+                                    contrib.clone(),
                                     "in proportion to contributions (no partner overspent its own share)",
                                 )
                             }
@@ -319,76 +595,111 @@ pub fn settle(
                             "by the agreed split",
                         ),
                     };
-                    let mut shares = share_out(left, &weights, &order);
+                    let shares = share_out(left, &weights, &order);
                     if shares.is_empty() && !left.is_zero() {
                         unfunded_detail.push((scheme_id(s), left));
+                        trace.pool(
+                            "partners",
+                            Some(s),
+                            left,
+                            "unfunded",
+                            format!("rule {rule_no}: {basis} names nobody with a share"),
+                        );
+                        charged += x - left;
                         continue;
                     }
-                    if rule.cap_at_contribution {
-                        let cap = |p: Id| {
-                            Money::from_pence(
-                                contrib.iter().find(|(q, _)| *q == p).map_or(0, |c| c.1),
-                            )
-                        };
-                        let mut excess = Money::ZERO;
-                        for (p, m) in shares.iter_mut() {
-                            if *m > cap(*p) {
-                                excess += *m - cap(*p);
-                                *m = cap(*p);
-                            }
-                        }
-                        // Passed on to those with headroom, or left unfunded.
-                        while !excess.is_zero() && rule.excess == Excess::ProRata {
-                            let headroom: Vec<(Id, i64)> = shares
-                                .iter()
-                                .map(|(p, m)| (*p, (cap(*p) - *m).pence()))
-                                .chain(
-                                    contrib
-                                        .iter()
-                                        .filter(|(p, _)| !shares.iter().any(|(q, _)| q == p))
-                                        .map(|(p, w)| (*p, *w)),
-                                )
-                                .filter(|(_, w)| *w > 0)
-                                .collect();
-                            if headroom.is_empty() {
-                                break;
-                            }
-                            let weights: Vec<(Id, i64)> = headroom
-                                .iter()
-                                .map(|(p, _)| {
-                                    (*p, contrib.iter().find(|(q, _)| q == p).map_or(0, |c| c.1))
-                                })
-                                .collect();
-                            let more = share_out(excess, &weights, &order);
-                            excess = Money::ZERO;
-                            for (p, m) in more {
-                                let room =
-                                    headroom.iter().find(|(q, _)| *q == p).map_or(0, |h| h.1);
-                                let take = m.min(Money::from_pence(room));
-                                excess += m - take;
-                                match shares.iter_mut().find(|(q, _)| *q == p) {
-                                    Some(entry) => entry.1 += take,
-                                    None => shares.push((p, take)),
-                                }
-                            }
-                        }
-                        if !excess.is_zero() {
-                            unfunded_detail.push((scheme_id(s), excess));
-                        }
-                    }
+                    let mut excess = Money::ZERO;
                     for (p, m) in shares {
+                        let mut m = m;
+                        if let Some(r) = room(p, &paid) {
+                            let (c, what) = cap_of(p).expect("capped");
+                            if m > r {
+                                excess += m - r;
+                                trace.partner(
+                                    "partners",
+                                    p,
+                                    Some(s),
+                                    Money::ZERO,
+                                    "cap reached",
+                                    format!(
+                                        "its share {m} (with {} already) would pass its cap of {c} ({what}): {} over",
+                                        get(&paid, p),
+                                        m - r
+                                    ),
+                                );
+                                m = r;
+                            } else {
+                                trace.partner(
+                                    "partners",
+                                    p,
+                                    Some(s),
+                                    Money::ZERO,
+                                    "cap checked",
+                                    format!(
+                                        "{} in all, within its cap of {c} ({what})",
+                                        get(&paid, p) + m
+                                    ),
+                                );
+                            }
+                        }
                         if m.is_zero() {
                             continue;
                         }
-                        charged += m;
-                        parts[p as usize].push(Part {
-                            what: "overspend".into(),
-                            scheme: Some(scheme_id(s)),
-                            amount: m,
-                            detail: format!("rule {}: {basis}", rule.index + 1),
-                        });
+                        add(&mut paid, p, m);
+                        trace.partner(
+                            "partners",
+                            p,
+                            Some(s),
+                            m,
+                            "overspend",
+                            format!("rule {rule_no}: {basis}"),
+                        );
                     }
-                    over[s] = Money::ZERO;
+                    // Passed on to those with headroom, in proportion to
+                    // contributions, or left unfunded.
+                    while !excess.is_zero() && rule.excess == Excess::ProRata {
+                        let takers: Vec<(Id, i64)> = order
+                            .iter()
+                            .filter(|p| room(**p, &paid).is_none_or(|r| !r.is_zero()))
+                            .map(|p| (*p, contribution(s, *p).pence()))
+                            .filter(|(_, w)| *w > 0)
+                            .collect();
+                        if takers.is_empty() {
+                            break;
+                        }
+                        let more = share_out(excess, &takers, &order);
+                        excess = Money::ZERO;
+                        for (p, m) in more {
+                            let take = room(p, &paid).map_or(m, |r| m.min(r));
+                            excess += m - take;
+                            if take.is_zero() {
+                                continue;
+                            }
+                            add(&mut paid, p, take);
+                            trace.partner(
+                                "partners",
+                                p,
+                                Some(s),
+                                take,
+                                "excess over a cap passed on",
+                                format!(
+                                    "rule {rule_no}: in proportion to contributions, among partners under their caps{}",
+                                    cap_of(p).map_or(String::new(), |(c, _)| format!("; {} of its cap of {c}", get(&paid, p)))
+                                ),
+                            );
+                        }
+                    }
+                    if !excess.is_zero() {
+                        unfunded_detail.push((scheme_id(s), excess));
+                        trace.pool(
+                            "partners",
+                            Some(s),
+                            excess,
+                            "unfunded",
+                            format!("rule {rule_no}: over the caps, needs the partners' agreement"),
+                        );
+                    }
+                    charged += x - excess;
                 }
                 steps.push(StepRow {
                     step: "partners".into(),
@@ -402,39 +713,55 @@ pub fn settle(
     for (s, x) in over.iter().enumerate() {
         if !x.is_zero() {
             unfunded_detail.push((scheme_id(s), *x));
+            trace.pool(
+                "unfunded",
+                Some(s),
+                *x,
+                "unfunded",
+                "no step of the waterfall covers it".into(),
+            );
         }
     }
 
-    // Underspends left: retained (management action) or returned (windfall).
-    let mut retained = Money::ZERO;
+    // Underspends left, and uncommitted allocations not needed: a fixed
+    // line's to the host, a variable line's by its split (R6), the rest
+    // returned in proportion to contributions (R10 windfall).
     let mut windfall = Money::ZERO;
-    for (s, u) in under.iter().enumerate() {
+    let mut returned_by_line = Money::ZERO;
+    for s in 0..n_schemes {
+        let u = under[s] + uncommitted[s];
         if u.is_zero() {
             continue;
         }
-        let managed =
-            agreement.management_action.contains(&(s as Id)) || !agreement.windfall_by_default;
-        if managed {
-            retained += *u;
-            let shares = share_out(
-                *u,
-                &ledger.schemes[s]
-                    .commissioners
-                    .iter()
-                    .map(|(p, bp)| (*p, i64::from(*bp)))
-                    .collect::<Vec<_>>(),
-                &order,
-            );
-            for (p, m) in shares {
-                parts[p as usize].push(Part {
-                    what: "underspend retained (management action)".into(),
-                    scheme: Some(scheme_id(s)),
-                    amount: Money::ZERO,
-                    detail: format!("{m} kept in reserve by the commissioner that achieved it"),
-                });
+        let rule = rule_for(s);
+        match rule.map(|r| (&r.share, r.index + 1)) {
+            Some((Share::Fixed, n)) => {
+                let host = ledger.host().expect("validated: a fixed line needs a host");
+                returned_by_line += u;
+                trace.partner(
+                    "windfall",
+                    host,
+                    Some(s),
+                    -u,
+                    "underspend on a fixed line",
+                    format!("rule {n}: the host absorbs a fixed line's variance; the others' contributions do not move"),
+                );
             }
-        } else {
-            windfall += *u;
+            Some((Share::Split(split), n)) => {
+                returned_by_line += u;
+                let w: Vec<(Id, i64)> = split.iter().map(|(p, bp)| (*p, i64::from(*bp))).collect();
+                for (p, m) in share_out(u, &w, &order) {
+                    trace.partner(
+                        "windfall",
+                        p,
+                        Some(s),
+                        -m,
+                        "underspend on a variable line",
+                        format!("rule {n}: by the agreed split"),
+                    );
+                }
+            }
+            _ => windfall += u,
         }
     }
     if !windfall.is_zero() {
@@ -470,34 +797,46 @@ pub fn settle(
             rest -= first;
         }
         for (p, m) in share_out(rest, &total_contrib, &order) {
-            match returns.iter_mut().find(|(q, _)| *q == p) {
-                Some(e) => e.1 += m,
-                None => returns.push((p, m)),
-            }
+            add(&mut returns, p, m);
         }
         for (p, m) in &returns {
-            parts[*p as usize].push(Part {
-                what: "windfall underspend returned".into(),
-                scheme: None,
-                amount: -*m,
-                detail: if agreement.protection.is_some_and(|(q, _)| q == *p) {
+            trace.partner(
+                "windfall",
+                *p,
+                None,
+                -*m,
+                "windfall underspend returned",
+                if agreement.protection.is_some_and(|(q, _)| q == *p) {
                     "in proportion to contributions, after the others' first reduction".into()
                 } else {
                     "in proportion to contributions".into()
                 },
-            });
+            );
         }
+    }
+    if !windfall.is_zero() || !returned_by_line.is_zero() {
         steps.push(StepRow {
             step: "windfall".into(),
-            amount: windfall,
-            detail: "underspends returned to partners".into(),
+            amount: windfall + returned_by_line,
+            detail: if returned_by_line.is_zero() {
+                "underspends returned to partners".into()
+            } else {
+                format!("underspends returned to partners ({returned_by_line} by fixed or variable lines' shares)")
+            },
         });
     }
     if !retained.is_zero() {
         steps.push(StepRow {
             step: "retained".into(),
             amount: retained,
-            detail: "management-action underspends kept by those who achieved them".into(),
+            detail: format!(
+                "management-action underspends kept by those who achieved them ({})",
+                retained_by
+                    .iter()
+                    .map(|(p, m)| format!("{} {m}", name(*p)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         });
     }
     let unfunded: Money = unfunded_detail.iter().map(|(_, m)| *m).sum();
@@ -511,10 +850,26 @@ pub fn settle(
 
     let partners: Vec<PartnerRow> = order
         .iter()
-        .map(|p| PartnerRow {
-            partner: ledger.partners[*p as usize].id.clone(),
-            amount: parts[*p as usize].iter().map(|x| x.amount).sum(),
-            parts: std::mem::take(&mut parts[*p as usize]),
+        .map(|p| {
+            let me = name(*p);
+            let parts: Vec<Part> = trace
+                .rows
+                .iter()
+                .filter(|r| r.partner.as_deref() == Some(me))
+                .map(|r| Part {
+                    step: r.step.clone(),
+                    what: r.what.clone(),
+                    scheme: r.scheme.clone(),
+                    amount: r.amount,
+                    detail: r.detail.clone(),
+                })
+                .collect();
+            PartnerRow {
+                partner: me.to_string(),
+                amount: parts.iter().map(|x| x.amount).sum(),
+                retained: get(&retained_by, *p),
+                parts,
+            }
         })
         .collect();
 
@@ -554,9 +909,11 @@ pub fn settle(
         unfunded,
         unfunded_detail,
         retained,
+        risk_pool: agreement.risk_pool,
         risk_pool_used,
-        risk_pool_left: agreement.risk_pool - risk_pool_used,
+        risk_pool_left,
         ring_fenced_variance,
+        trace: trace.rows,
         transactions,
         already_posted,
     })
