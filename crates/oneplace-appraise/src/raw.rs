@@ -191,6 +191,9 @@ pub struct RawCost {
     /// A multiplier on every amount (default 1): a distribution here says
     /// how far the whole cost line may overrun or underrun.
     pub scale: Option<S<Num>>,
+    /// Says that the cost stops after the last year `amounts` gives, when
+    /// the list is shorter than the appraisal.
+    pub stops: Option<S<bool>>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -227,6 +230,9 @@ pub struct RawOutcome {
     /// Discount the social (health) value at the Green Book health rate.
     pub health_discounting: Option<S<bool>>,
     pub cashable: Option<S<CashableSpec>>,
+    /// Says that no one starts after the last year a cohort list gives,
+    /// when the list is shorter than the appraisal.
+    pub stops: Option<S<bool>>,
     #[serde(default)]
     pub value: Vec<S<RawValue>>,
 }
@@ -256,4 +262,7 @@ pub struct RawValue {
     pub confidence: Option<S<i64>>,
     /// The reason a known overlap with another value is intended.
     pub allow_overlap: Option<S<String>>,
+    /// The Unit Cost Database codes `allow_overlap` is limited to (without
+    /// it, the reason covers every overlap of this value).
+    pub allow_overlap_with: Option<S<Vec<S<String>>>>,
 }

@@ -318,7 +318,7 @@ const COST_COLUMNS: &[Column] = &[
     ),
 ];
 
-const YEAR_DOC: &str = "The amount in this year (year 0 is first_year), in pounds, as a number or text such as £1,200, or a distribution such as pert(90000, 100000, 130000). Blank cells between amounts count as 0. For a longer appraisal add columns Year 10, Year 11 and so on.";
+const YEAR_DOC: &str = "The amount in this year (year 0 is first_year), in pounds, as a number or text such as £1,200, or a distribution such as pert(90000, 100000, 130000). Blank cells count as 0: every year has its cell, so a blank is a year with nothing spent. For a longer appraisal add columns Year 10, Year 11 and so on.";
 
 const OUTCOME_COLUMNS: &[Column] = &[
     col(
@@ -1559,6 +1559,9 @@ impl WorkbookReader {
 
     fn cost(&mut self, t: &Table, r: u32) -> S<RawCost> {
         let span = self.row_span(t, r);
+        // Every year has its own cell on the sheet: a blank one is a year
+        // with nothing spent, in plain view.
+        let stops = Some(S::new(span.clone(), true));
         S::new(
             span,
             RawCost {
@@ -1571,6 +1574,7 @@ impl WorkbookReader {
                 price_year: self.year(t, r, "price_year"),
                 confidence: self.whole(t, r, "confidence"),
                 scale: self.num(t, r, "scale"),
+                stops,
             },
         )
     }
@@ -1641,6 +1645,7 @@ impl WorkbookReader {
                 confidence: self.whole(t, r, "confidence"),
                 health_discounting: self.boolean(t, r, "health_discounting"),
                 cashable: self.field(t, r, "cashable", |c, _| to_cashable(c)),
+                stops: None,
                 value: Vec::new(),
             },
         )
@@ -1851,6 +1856,7 @@ impl WorkbookReader {
             transfer: self.field(t, r, "transfer", |c, _| to_transfer(c)),
             confidence: self.whole(t, r, "confidence"),
             allow_overlap: self.text(t, r, "allow_overlap"),
+            allow_overlap_with: None,
             scale: self.num(t, r, "scale"),
         };
         let expected = if ids.is_empty() {

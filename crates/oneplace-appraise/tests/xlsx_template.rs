@@ -50,9 +50,24 @@ fn round_trip(toml: &str) -> Appraisal {
 fn round_trip_model(toml: &str) -> (Model, Appraisal) {
     let data = ReferenceData::embedded();
     let (raw, _) = parse_raw_toml("m.toml", toml).unwrap_or_else(|e| panic!("{e}"));
-    let from_toml = read_toml("m.toml", toml, data).unwrap_or_else(|e| panic!("{e}"));
+    let mut from_toml = read_toml("m.toml", toml, data).unwrap_or_else(|e| panic!("{e}"));
+    // A list shorter than the appraisal is warned about, naming its place
+    // (a line, or a cell), which differs; the sheet shows every year's cost
+    // cell, so there a blank cost is a stated 0 and not warned about.
+    let short = |w: &String| w.contains("are taken as 0");
+    from_toml.warnings.retain(|w| !short(w));
     let bytes = write_template(Some(&raw)).unwrap_or_else(|e| panic!("{e}"));
-    let from_xlsx = read_xlsx("m.xlsx", &bytes, data).unwrap_or_else(|e| panic!("{e}"));
+    let mut from_xlsx = read_xlsx("m.xlsx", &bytes, data).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        from_xlsx
+            .warnings
+            .iter()
+            .filter(|w| short(w))
+            .all(|w| w.contains("gives cohorts")),
+        "{:?}",
+        from_xlsx.warnings
+    );
+    from_xlsx.warnings.retain(|w| !short(w));
 
     // The validated models are the same, value for value.
     assert_eq!(
@@ -403,6 +418,10 @@ confidence = 2
   from = 0
   to = "2016/17"
   annual = "£120,000"
+  [[cost.phase]]
+  from = 2
+  to = "2017/18"
+  annual = 0
   [[cost.phase]]
   from = "2018/19"
   to = 5
