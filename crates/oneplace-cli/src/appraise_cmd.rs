@@ -35,7 +35,10 @@ pub struct Args {
     template: Option<PathBuf>,
     /// Trace a figure back to its inputs: npbi, financial_roi,
     /// cashable_financial_roi, nppv, public_value_roi, payback, agency:ID,
-    /// outcome:ID or cost:ID.
+    /// outcome:ID, cost:ID, matrix:FUNDER:BENEFICIARY (a cell of the funder
+    /// × beneficiary matrix), fair_split:AGENCY (its net position now and
+    /// under each proposed split) or year:N (a row of the year table, N an
+    /// offset from year 0 or a financial year such as 2027/28).
     #[arg(long, value_name = "FIGURE")]
     explain: Option<String>,
     /// Monte Carlo: draw the uncertain inputs N times and report the
