@@ -474,7 +474,11 @@ impl<'a> Validator<'a> {
                     self.error_expected(
                         id.span(),
                         format!("unknown deflator vintage '{}'", id.get_ref()),
-                        format!("one of: {}", known.join(", ")),
+                        format!(
+                            "one of: {}, or a vintage loaded from a CSV file with `--deflators {}.csv`",
+                            known.join(", "),
+                            id.get_ref()
+                        ),
                     );
                 }
                 found
