@@ -440,6 +440,50 @@ confidence = 1
         s.no_worse_off.current,
         vec!["council".to_string(), "police".to_string()]
     );
+    // Net positions (benefit − contribution), by hand.
+    // Now: council 40,000 − 90,000; police 20,000 − 30,000; ICB 100,000 − 0;
+    // DWP 40,000 − 0.
+    close(row("police").net_current, -10_000.0);
+    close(row("icb").net_current, 100_000.0);
+    close(row("dwp").net_current, 40_000.0);
+    // (a): council 40,000 − 22,500 = 17,500; police 20,000 − 41,250 =
+    // −21,250; ICB 100,000 − 56,250 = 43,750; DWP pays nothing: 40,000.
+    close(row("council").net_benefit_share.unwrap(), 17_500.0);
+    close(row("police").net_benefit_share.unwrap(), -21_250.0);
+    close(row("icb").net_benefit_share.unwrap(), 43_750.0);
+    close(row("dwp").net_benefit_share.unwrap(), 40_000.0);
+    // (b): council 40,000 − 25,714.29 = 14,285.71; police 20,000 − 30,000 =
+    // −10,000; ICB 100,000 − 64,285.71 = 35,714.29; DWP 40,000.
+    close(
+        row("council").net_equal_roi.unwrap(),
+        40_000.0 - 90_000.0 * 40.0 / 140.0,
+    );
+    close(row("police").net_equal_roi.unwrap(), -10_000.0);
+    close(
+        row("icb").net_equal_roi.unwrap(),
+        100_000.0 - 90_000.0 * 100.0 / 140.0,
+    );
+    close(row("dwp").net_equal_roi.unwrap(), 40_000.0);
+    // The no-worse-off check: only the police, under either proposal.
+    assert_eq!(s.no_worse_off.benefit_share, vec!["police".to_string()]);
+    assert_eq!(s.no_worse_off.equal_roi, vec!["police".to_string()]);
+    // The DWP is named as a beneficiary paying nothing, and the police as
+    // asked for cash (11,250 on top of its 30,000 in kind) beyond its
+    // benefit under (a); under (b) it puts in no cash.
+    assert!(
+        s.notes
+            .iter()
+            .any(|n| n.contains("contribute nothing (dwp £40,000.00)")),
+        "{:?}",
+        s.notes
+    );
+    assert!(
+        s.notes.iter().any(|n| n.ends_with(
+            "police would pay £41,250.00 under benefit share against its own benefit of £20,000.00."
+        )),
+        "{:?}",
+        s.notes
+    );
     // The police's in-kind 30,000 exceeds its 20,000 benefit: no split of
     // the cash can make it whole.
     assert!(!s.no_worse_off.achievable);
