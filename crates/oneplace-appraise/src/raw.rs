@@ -22,6 +22,13 @@ pub trait Locate {
     fn at(&self, span: Range<usize>) -> Location;
     /// The input as a whole (for things missing altogether).
     fn whole(&self) -> Location;
+    /// Where the missing `field` of the table at `parent` would be written,
+    /// when the input has a place for it (a workbook's blank cell); `None`
+    /// where the field would simply be added to the table (TOML).
+    fn missing(&self, parent: Range<usize>, field: &str) -> Option<Location> {
+        let _ = (parent, field);
+        None
+    }
 }
 
 impl Locate for LineIndex {

@@ -118,7 +118,16 @@ impl<'a> Validator<'a> {
         name: &str,
     ) -> Option<&'r S<T>> {
         if field.is_none() {
-            self.error(parent, format!("{what} has no `{name}`"));
+            match self.at.missing(parent.clone(), name) {
+                Some(cell) => self.diags.push(
+                    Diagnostic::new(cell, format!("{name} is required and this cell is blank"))
+                        .expected(format!(
+                            "the {name} of this {}",
+                            what.trim_matches(['[', ']'])
+                        )),
+                ),
+                None => self.error(parent, format!("{what} has no `{name}`")),
+            }
         }
         field.as_ref()
     }

@@ -599,6 +599,10 @@ fn spec(name: &str) -> &'static SheetSpec {
 pub struct CellLocator {
     file: Arc<str>,
     cells: Vec<(&'static str, u32, u32)>,
+    /// Each sheet's columns by field, to place a missing value in its row.
+    columns: HashMap<&'static str, HashMap<&'static str, u32>>,
+    /// The Settings sheet's value cell (row, column) by setting.
+    settings: HashMap<&'static str, (u32, u32)>,
 }
 
 impl CellLocator {
@@ -606,6 +610,8 @@ impl CellLocator {
         CellLocator {
             file: Arc::from(file),
             cells: Vec::new(),
+            columns: HashMap::new(),
+            settings: HashMap::new(),
         }
     }
 
@@ -637,6 +643,16 @@ impl Locate for CellLocator {
         Location::File {
             file: self.file.clone(),
         }
+    }
+
+    fn missing(&self, parent: Range<usize>, field: &str) -> Option<Location> {
+        let &(sheet, row, _) = self.cells.get(parent.start)?;
+        if sheet == SETTINGS {
+            let &(row, column) = self.settings.get(field)?;
+            return Some(self.cell(sheet, row, column));
+        }
+        let column = *self.columns.get(sheet)?.get(field)?;
+        Some(self.cell(sheet, row, column))
     }
 }
 
@@ -1408,6 +1424,7 @@ impl WorkbookReader {
                     .any(|&c| !matches!(classify(range.get_value((r, c))), Cell::Blank))
             })
             .collect();
+        self.locator.columns.insert(spec.name, columns.clone());
         Some(Table {
             sheet: spec.name,
             range,
@@ -1446,6 +1463,10 @@ impl WorkbookReader {
                 );
                 continue;
             };
+            self.locator
+                .settings
+                .entry(setting.name)
+                .or_insert((r, value_col));
             if let Some(first) = seen.insert(setting.name, r) {
                 self.fail_at(
                     t.sheet,

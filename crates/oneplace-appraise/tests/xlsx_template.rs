@@ -880,10 +880,15 @@ fn blank_template_reads_back_and_fails_validation_clearly() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("blank.xlsx: the model has no [[agency]]"), "{e}");
+    // Each required setting is asked for in the cell where it goes.
     assert!(
-        e.contains("blank.xlsx: sheet 'Settings', cell A1: [appraisal] has no `name`"),
+        e.contains(
+            "blank.xlsx: sheet 'Settings', cell B2: name is required and this cell is blank (expected the name of this appraisal)"
+        ),
         "{e}"
     );
+    assert!(e.contains("cell B4: first_year is required"), "{e}");
+    assert!(!e.contains("cell A1"), "{e}");
 }
 
 // ---------------------------------------------------------------------------

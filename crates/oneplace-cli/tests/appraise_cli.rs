@@ -152,3 +152,102 @@ fn a_bad_deflator_file_exits_1_naming_line_and_column() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("bad.csv:3:9:"), "{}", stderr(&o));
 }
+
+/// The integrated-care example with `from` replaced by `to`, appraised.
+fn appraise_changed(dir: &std::path::Path, from: &str, to: &str) -> std::process::Output {
+    let text = std::fs::read_to_string(repo().join("examples/integrated-care.toml")).unwrap();
+    assert!(text.contains(from), "{from}");
+    let model = write(dir, "bad.toml", &text.replacen(from, to, 1));
+    oneplace_in(dir, &["appraise", &model])
+}
+
+#[test]
+fn unknown_agency_kind_and_grade_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = appraise_changed(dir.path(), "kind = \"icb\"", "kind = \"health-board\"");
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("unknown agency kind 'health-board'"), "{err}");
+    assert!(err.contains("bad.toml:"), "{err}");
+    assert!(stdout(&o).is_empty());
+
+    let o = appraise_changed(dir.path(), "confidence = 2", "confidence = 9");
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("unknown confidence grade 9 (expected one of 1, 2, 3, 4, 5, 6"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_blank_template_exits_1_pointing_at_the_cells_to_fill_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let blank = dir.path().join("blank.xlsx");
+    let o = oneplace(&["appraise", "--template", blank.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = oneplace(&["appraise", blank.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "blank.xlsx: sheet 'Settings', cell B2: name is required and this cell is blank"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("cell B4: first_year is required"), "{err}");
+    assert!(!err.contains("cell A1"), "{err}");
+    assert!(err.contains("the model has no [[agency]]"), "{err}");
+}
+
+#[test]
+fn a_malformed_workbook_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = write(dir.path(), "model.xlsx", "not a workbook");
+    let o = oneplace(&["appraise", &fake]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("model.xlsx"), "{}", stderr(&o));
+}
+
+#[test]
+fn explain_reaches_matrix_cells_fair_split_rows_and_years() {
+    let figures = common::ok(&[
+        "appraise",
+        "examples/family-support.toml",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&figures).unwrap();
+    let funder = v["matrix"]["funders"][0].as_str().unwrap();
+    let beneficiary = v["matrix"]["beneficiaries"][0].as_str().unwrap();
+    let cell = v["matrix"]["values"][0][0].as_f64().unwrap();
+    let explain = |figure: &str| -> serde_json::Value {
+        let out = common::ok(&[
+            "appraise",
+            "examples/family-support.toml",
+            "--explain",
+            figure,
+            "--format",
+            "json",
+        ]);
+        serde_json::from_str(&out).unwrap()
+    };
+    let e = explain(&format!("matrix:{funder}:{beneficiary}"));
+    assert!((e["amount"].as_f64().unwrap() - cell).abs() < 0.005);
+    let year = explain("year:2027/28");
+    let row = &v["years"][1];
+    assert!((year["amount"].as_f64().unwrap() - row["net_fiscal"].as_f64().unwrap()).abs() < 0.005);
+    let split = explain("fair_split:icb");
+    let icb = v["fair_split"]["agencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["agency"] == "icb")
+        .unwrap();
+    assert!(
+        (split["amount"].as_f64().unwrap() - icb["net_current"].as_f64().unwrap()).abs() < 0.005
+    );
+    let o = oneplace(&["appraise", "--explain", "matrix:nobody:icb"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no funder 'nobody'"), "{}", stderr(&o));
+}
