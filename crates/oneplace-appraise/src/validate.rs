@@ -79,8 +79,11 @@ struct Validator<'a> {
     uncertain: Vec<UncertainInput>,
     /// The codes each value's `allow_overlap` is limited to, by (outcome,
     /// value), with their spans.
-    overlap_with: HashMap<(usize, usize), Vec<(String, Range<usize>)>>,
+    overlap_with: HashMap<(usize, usize), Vec<NamedCode>>,
 }
+
+/// A code named by `allow_overlap_with`, and where.
+type NamedCode = (String, Range<usize>);
 
 /// What validating the `[appraisal]` section yields for the rest.
 struct Context<'d> {

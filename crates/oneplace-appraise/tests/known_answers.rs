@@ -587,7 +587,7 @@ confidence = 1
     // pv_fiscal = 8,353.0278 / 1.035 + 4,176.5139 / 1.035² = 8,070.5583 +
     // 3,898.8204 = 11,969.3787 ≥ 10,000: the discounted case pays back in
     // year 2, not year 1 (8,070.56 < 10,000).
-    assert!((pv_fiscal - 11_969.3787).abs() < 0.0001);
+    assert!((pv_fiscal - 11_969.378_7).abs() < 0.0001);
     assert_eq!(a.payback_year_discounted, Some(2));
 }
 
