@@ -1516,3 +1516,50 @@ fn bad_correlation_rows_are_reported_at_their_cells() {
         "{e}"
     );
 }
+
+/// A cohort list shorter than the appraisal is named by its cell in a
+/// workbook, as by its line in TOML; a year's blank cost cell is a stated 0.
+#[test]
+fn a_short_cohort_list_is_named_by_its_cell() {
+    let toml = format!(
+        r#"
+[appraisal]
+name = "Short"
+first_year = "2015/16"
+years = 3
+{GRADES}
+[[agency]]
+id = "council"
+kind = "local-authority"
+[[cost]]
+id = "c"
+agency = "council"
+type = "revenue"
+amounts = [1000]
+confidence = 1
+[[outcome]]
+id = "o"
+cohort = [10, 10]
+engagement = 1
+success = 1
+confidence = 1
+  [[outcome.value]]
+  fiscal = 100
+"#
+    );
+    let data = ReferenceData::embedded();
+    let from_toml = read_toml("m.toml", &toml, data).unwrap();
+    assert_eq!(from_toml.warnings.len(), 2, "{:?}", from_toml.warnings);
+    let (raw, _) = parse_raw_toml("m.toml", &toml).unwrap();
+    let bytes = write_template(Some(&raw)).unwrap();
+    let from_xlsx = read_xlsx("m.xlsx", &bytes, data).unwrap();
+    assert_eq!(
+        from_xlsx.warnings,
+        [
+            "m.xlsx: sheet 'Outcomes', cell C2: outcome 'o' gives cohorts for years 0 to 1 of an \
+          appraisal of 3 years: years 2 to 2 (2017/18 to 2017/18) are taken as 0; write them \
+          (0 for none), or say `stops = true` if no one starts after year 1 (2016/17)"
+        ]
+    );
+    assert_eq!(from_xlsx.costs[0].amounts, [1000.0, 0.0, 0.0]);
+}
