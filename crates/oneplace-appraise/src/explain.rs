@@ -66,7 +66,8 @@ impl Explanation {
 
 /// The figures that can be explained, for help text and messages.
 pub const FIGURES: &str = "npbi, financial_roi, cashable_financial_roi, nppv, public_value_roi, \
-     payback, agency:ID, outcome:ID, cost:ID";
+     payback, agency:ID, outcome:ID, cost:ID, matrix:FUNDER:BENEFICIARY, fair_split:AGENCY, \
+     year:N (an offset or a financial year such as 2027/28)";
 
 fn money(x: f64) -> String {
     Money::from_pounds_rounded(x).to_string()
@@ -101,14 +102,32 @@ pub fn explain(
             "PV of public value",
             t.pv_public_value,
             format!(
-                "fiscal {} − transfers {} + economic {} + social {}",
+                "fiscal {} − transfers {} + economic {} + social {}; the sum over outcomes",
                 money(t.pv_fiscal),
                 money(t.pv_transfers),
                 money(t.pv_economic),
                 money(t.pv_social)
             ),
         )
-        .with(a.outcomes.iter().map(|o| outcome(model, o, data)).collect())
+        .with(
+            a.outcomes
+                .iter()
+                .map(|o| {
+                    Explanation::pounds(
+                        format!("public value of outcome '{}'", o.id),
+                        o.pv_public_value,
+                        format!(
+                            "fiscal {} − transfers {} + economic {} + social {}",
+                            money(o.pv_fiscal),
+                            money(o.pv_transfers),
+                            money(o.pv_economic),
+                            money(o.pv_social)
+                        ),
+                    )
+                    .with(vec![outcome(model, o, data)])
+                })
+                .collect(),
+        )
     };
     let (kind, id) = figure.split_once(':').unwrap_or((figure, ""));
     Ok(match kind.trim() {
@@ -193,6 +212,9 @@ pub fn explain(
             outcome(model, o, data)
         }
         "cost" => cost(model, a, id.trim())?,
+        "matrix" => matrix_cell(a, id.trim())?,
+        "fair_split" => fair_split_row(a, id.trim())?,
+        "year" => year(model, a, id.trim())?,
         other => {
             if model.agencies.iter().any(|x| x.id == other) {
                 return explain(model, a, data, &format!("agency:{other}"));
@@ -275,16 +297,245 @@ fn cost(model: &Model, a: &Appraisal, id: &str) -> Result<Explanation, String> {
             c.confidence
         ),
     )
-    .with(vec![Explanation::note(
-        "amounts in the price base, before optimism bias",
+    .with(
+        std::iter::once(Explanation::note(
+            "amounts in the price base, before optimism bias",
+            format!(
+                "{}; given in {} prices, × {:.6} to {} prices",
+                by_year.join(", "),
+                c.price_year,
+                c.price_factor,
+                model.settings.price_base
+            ),
+        ))
+        .chain(
+            c.amounts
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| **x != 0.0)
+                .map(|(t, x)| {
+                    let df = a.years[t].discount_factor;
+                    let after = x * c.scale * (1.0 + c.optimism_uplift);
+                    Explanation::pounds(
+                        format!("year {t} ({})", a.years[t].financial_year),
+                        after * df,
+                        format!(
+                            "{} × scale {} × (1 + {}) × DF {:.6}",
+                            money(*x),
+                            c.scale,
+                            c.optimism_uplift,
+                            df
+                        ),
+                    )
+                }),
+        )
+        .collect(),
+    ))
+}
+
+/// `FUNDER:BENEFICIARY`: the funder's share of the cost times the
+/// beneficiary's benefit, value line by value line.
+fn matrix_cell(a: &Appraisal, ids: &str) -> Result<Explanation, String> {
+    let (f, b) = ids
+        .split_once(':')
+        .ok_or_else(|| format!("matrix:{ids}: give matrix:FUNDER:BENEFICIARY"))?;
+    let (f, b) = (f.trim(), b.trim());
+    let fi = a
+        .matrix
+        .funders
+        .iter()
+        .position(|x| x == f)
+        .ok_or_else(|| unknown("funder", f, a.matrix.funders.iter().map(String::as_str)))?;
+    let bi = a
+        .matrix
+        .beneficiaries
+        .iter()
+        .position(|x| x == b)
+        .ok_or_else(|| {
+            unknown(
+                "beneficiary",
+                b,
+                a.matrix.beneficiaries.iter().map(String::as_str),
+            )
+        })?;
+    let share = a.matrix.funder_cost[fi] / a.totals.pv_costs;
+    let mut parts = Vec::new();
+    for o in &a.outcomes {
+        for v in &o.values {
+            for s in v.fiscal_by_agency.iter().filter(|s| s.agency == b) {
+                parts.push(Explanation::pounds(
+                    format!("from outcome '{}', value '{}'", o.id, v.label),
+                    share * s.pv,
+                    format!("{share:.6} × {} to {b}", money(s.pv)),
+                ));
+            }
+        }
+    }
+    Ok(Explanation::pounds(
+        format!("matrix: {b}'s benefit paid for by {f}"),
+        a.matrix.values[fi][bi],
         format!(
-            "{}; given in {} prices, × {:.6} to {} prices",
-            by_year.join(", "),
-            c.price_year,
-            c.price_factor,
-            model.settings.price_base
+            "{f}'s share of PV cost ({} of {} = {share:.6}) × {b}'s PV fiscal benefit {}",
+            money(a.matrix.funder_cost[fi]),
+            money(a.totals.pv_costs),
+            money(a.matrix.beneficiary_benefit[bi])
         ),
-    )]))
+    )
+    .with(parts))
+}
+
+/// An agency's row of the fair split: its net position now and under each
+/// proposal, each as benefit − contribution.
+fn fair_split_row(a: &Appraisal, id: &str) -> Result<Explanation, String> {
+    let s = &a.fair_split;
+    let r = s
+        .agencies
+        .iter()
+        .find(|r| r.agency == id)
+        .ok_or_else(|| unknown("agency", id, s.agencies.iter().map(|r| r.agency.as_str())))?;
+    let position = |name: &str, contribution: Option<f64>, net: Option<f64>, how: &str| {
+        let Some(c) = contribution else {
+            return Explanation::note(name.to_string(), "no proposal can be made");
+        };
+        Explanation::pounds(
+            format!("net position {name}"),
+            net.unwrap_or(r.pv_fiscal_benefit - c),
+            format!(
+                "PV fiscal benefit {} − contribution {}",
+                money(r.pv_fiscal_benefit),
+                money(c)
+            ),
+        )
+        .with(vec![
+            Explanation::pounds("PV fiscal benefit", r.pv_fiscal_benefit, ""),
+            Explanation::pounds(
+                format!("contribution ({how})"),
+                -c,
+                format!(
+                    "fixed {} (in kind, or all of it for an agency not at the table) + cash {}",
+                    money(r.fixed),
+                    money(c - r.fixed)
+                ),
+            ),
+        ])
+    };
+    Ok(Explanation::pounds(
+        format!("fair split for '{id}': net position now"),
+        r.net_current,
+        format!(
+            "{}; the proposals below",
+            if r.contributes {
+                "a contributing agency"
+            } else {
+                "not at the table: its costs do not move"
+            }
+        ),
+    )
+    .with(vec![
+        position(
+            "now",
+            Some(r.current),
+            Some(r.net_current),
+            "its PV cost as the model has it",
+        ),
+        position(
+            "under (a) benefit share",
+            r.benefit_share,
+            r.net_benefit_share,
+            "the cash to find split in proportion to contributors' benefits",
+        ),
+        position(
+            "under (b) equal return",
+            r.equal_roi,
+            r.net_equal_roi,
+            &format!(
+                "its benefit ÷ the common return {}",
+                s.equal_roi.map_or("n/a".into(), |x| format!("{x:.6}"))
+            ),
+        ),
+    ]))
+}
+
+/// One year's row: net fiscal = fiscal − costs, by outcome and cost line.
+fn year(model: &Model, a: &Appraisal, which: &str) -> Result<Explanation, String> {
+    let t = match which.parse::<usize>() {
+        Ok(t) => Some(t),
+        Err(_) => oneplace_core::FinancialYear::parse(which)
+            .ok()
+            .and_then(|y| usize::try_from(y.years_since(a.first_year)).ok()),
+    };
+    let Some(row) = t.and_then(|t| a.years.get(t)) else {
+        return Err(format!(
+            "year:{which}: give a year from 0 to {} or a financial year from {} to {}",
+            a.years.len().saturating_sub(1),
+            a.first_year,
+            a.first_year.offset(a.years.len() as i32 - 1)
+        ));
+    };
+    let t = row.year;
+    let fiscal_parts: Vec<Explanation> = model
+        .outcomes
+        .iter()
+        .map(|o| {
+            let volume =
+                crate::evaluate::outcome_volume(&o.cohort, o.rate() * o.cohort_scale, &o.profile);
+            let per_outcome: f64 = o
+                .values
+                .iter()
+                .map(|v| {
+                    let share: f64 = v.shares.iter().map(|s| s.share).sum();
+                    v.unit_value(ValueKind::Fiscal).unwrap_or(0.0)
+                        * v.quantity
+                        * v.scale
+                        * (1.0 - v.optimism_reduction)
+                        * share
+                })
+                .sum();
+            Explanation::pounds(
+                format!("outcome '{}'", o.id),
+                volume[t] * per_outcome,
+                format!(
+                    "{:.4} outcomes in benefit × {} fiscal per outcome (after optimism bias)",
+                    volume[t],
+                    money(per_outcome)
+                ),
+            )
+        })
+        .collect();
+    let cost_parts: Vec<Explanation> = model
+        .costs
+        .iter()
+        .map(|c| {
+            Explanation::pounds(
+                format!("cost '{}'", c.id),
+                c.amounts[t] * c.scale * (1.0 + c.optimism_uplift),
+                format!(
+                    "{} × scale {} × (1 + {})",
+                    money(c.amounts[t]),
+                    c.scale,
+                    c.optimism_uplift
+                ),
+            )
+        })
+        .collect();
+    Ok(Explanation::pounds(
+        format!("year {t} ({}) net fiscal", row.financial_year),
+        row.net_fiscal,
+        format!(
+            "fiscal {} − costs {}, undiscounted; × DF {:.6} = {} discounted; cumulative {} ({} discounted)",
+            money(row.fiscal),
+            money(row.costs),
+            row.discount_factor,
+            money(row.net_fiscal * row.discount_factor),
+            money(row.cumulative_net_fiscal),
+            money(row.cumulative_discounted_net_fiscal)
+        ),
+    )
+    .with(vec![
+        Explanation::pounds("fiscal benefit", row.fiscal, "the sum over outcomes").with(fiscal_parts),
+        Explanation::pounds("costs", row.costs, "the sum over cost lines, after optimism bias")
+            .with(cost_parts),
+    ]))
 }
 
 fn outcome(model: &Model, r: &OutcomeResult, data: &ReferenceData) -> Explanation {

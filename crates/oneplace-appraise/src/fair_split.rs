@@ -149,8 +149,16 @@ pub fn fair_split(model: &Model, results: &[AgencyResult]) -> FairSplit {
             "Some agency's fixed contribution (in kind, or as a non-contributor) exceeds its own benefit, or benefits land mostly on agencies not at the table: no split of the cash leaves every agency whole.".into()
         });
     }
+    let money = oneplace_core::Money::from_pounds_rounded;
+    let mut absent = 0.0;
     if contributes.iter().any(|c| !c) {
-        let absent: f64 = benefit
+        let takers: Vec<String> = results
+            .iter()
+            .zip(&contributes)
+            .filter(|(a, c)| !**c && a.pv_fiscal_benefit > 0.0)
+            .map(|(a, _)| format!("{} {}", a.agency, money(a.pv_fiscal_benefit)))
+            .collect();
+        absent = benefit
             .iter()
             .zip(&contributes)
             .filter(|(_, c)| !**c)
@@ -158,8 +166,9 @@ pub fn fair_split(model: &Model, results: &[AgencyResult]) -> FairSplit {
             .sum();
         if absent > 0.0 {
             notes.push(format!(
-                "Agencies not at the table receive a PV fiscal benefit of {}: a candidate for gain-share in a reform deal.",
-                oneplace_core::Money::from_pounds_rounded(absent)
+                "Agencies not at the table receive a PV fiscal benefit of {} and contribute nothing ({}): a candidate for gain-share in a reform deal.",
+                money(absent),
+                takers.join(", ")
             ));
         }
     }
@@ -202,6 +211,39 @@ pub fn fair_split(model: &Model, results: &[AgencyResult]) -> FairSplit {
             no_worse_off.equal_roi.push(a.agency.clone());
         }
         rows.push(row);
+    }
+    // Whose proposed cash goes beyond its own benefit while benefits land
+    // on agencies that pay nothing: said plainly, agency by agency.
+    if absent > 0.0 {
+        let mut beyond = Vec::new();
+        for (label, pick) in [
+            (
+                "benefit share",
+                (|r: &FairSplitRow| r.benefit_share) as fn(&FairSplitRow) -> Option<f64>,
+            ),
+            ("equal return", |r: &FairSplitRow| r.equal_roi),
+        ] {
+            for r in rows.iter().filter(|r| r.contributes) {
+                if let Some(c) = pick(r)
+                    && c - r.fixed > 0.005
+                    && c > r.pv_fiscal_benefit - WHOLE
+                {
+                    beyond.push(format!(
+                        "{} would pay {} under {label} against its own benefit of {}",
+                        r.agency,
+                        money(c),
+                        money(r.pv_fiscal_benefit)
+                    ));
+                }
+            }
+        }
+        if !beyond.is_empty() {
+            notes.push(format!(
+                "Both proposals split the cash between the agencies at the table only, so they also pay for the {} of benefit landing on agencies that contribute nothing: {}.",
+                money(absent),
+                beyond.join("; ")
+            ));
+        }
     }
     FairSplit {
         basis: "present value over the appraisal period; fiscal benefits only",

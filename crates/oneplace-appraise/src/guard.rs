@@ -1,80 +1,116 @@
 //! The double-count guard.
 //!
 //! The Unit Cost Database's hierarchy is not uniformly additive, and valuing
-//! one event with a parent and its own children counts it twice. Within an
-//! outcome (one event, one set of people), and kind by kind, two values
-//! overlap when:
+//! one event with a parent and its own children counts it twice. Across the
+//! whole model (the outcomes of one model usually describe the same people),
+//! and kind by kind, two values overlap when:
 //!
-//! * they are the same entry;
-//! * one is an ancestor of the other through a constituent link (a parent
-//!   is derived from its constituents), or through subsidiary links whose
-//!   figures show the child is part or a version of the parent (component or
-//!   variant);
-//! * they are siblings of a variant group: alternatives, of which an event is
-//!   one.
+//! * one is an ancestor of the other and every link between them makes the
+//!   child a part or a version of the parent: a component (the children add
+//!   up to the parent), a variant (the parent averages its children), or a
+//!   constituent the parent is derived from even when the listed
+//!   constituents cover only part of it (partial constituents);
+//! * within one outcome, they are the same entry.
 //!
-//! A value may say why an overlap is intended (`allow_overlap = "reason"`),
-//! and the guard then lets that pair through.
+//! They do not overlap when they are siblings (two variants are different
+//! cases: some incidents are burglaries and others robberies), when the
+//! child is a partial subsidiary line (a separate line listed under a
+//! headline, such as an inspector's hour under a sergeant's), or when the same
+//! entry values two different outcomes (two events).
+//!
+//! A value may say that an overlap is intended: `allow_overlap = "reason"`
+//! with `allow_overlap_with = ["CODE", …]` exempts only its pairs with those
+//! codes; `allow_overlap = "reason"` alone exempts every pair the value is
+//! part of.
 
-use oneplace_core::Diagnostic;
+use oneplace_core::{Diagnostic, Location};
 use oneplace_refdata::{Relation, Tier, UnitCostDatabase, ValueKind};
 
 use crate::model::{Outcome, ValueLine};
 
-/// Why two codes overlap, if they do.
-fn overlap(a: &str, b: &str, ucd: &UnitCostDatabase) -> Option<String> {
+/// Why two codes overlap, if they do (`same_outcome`: whether the values
+/// describe one event, so that using one entry twice counts it twice).
+fn overlap(a: &str, b: &str, same_outcome: bool, ucd: &UnitCostDatabase) -> Option<String> {
     if a.eq_ignore_ascii_case(b) {
-        return Some(format!("{a} is used twice"));
+        return same_outcome.then(|| format!("{a} is used twice"));
     }
     for (ancestor, descendant) in [(a, b), (b, a)] {
-        let mut current = ucd.get(descendant)?;
+        let Some(mut current) = ucd.get(descendant) else {
+            continue;
+        };
         let mut overlapping = true;
         while let Some(link) = &current.parent {
             overlapping &= link.tier == Tier::Constituent || link.relation != Relation::Partial;
             if link.parent.eq_ignore_ascii_case(ancestor) {
-                return overlapping.then(|| {
-                    format!(
-                        "{descendant} is {} {} of {ancestor} ({})",
-                        match link.relation {
-                            Relation::Component => "a component",
-                            Relation::Variant => "a variant",
-                            Relation::Partial => "part",
-                        },
-                        if link.tier == Tier::Constituent {
-                            "constituent"
-                        } else {
-                            "subsidiary line"
-                        },
-                        link.basis
-                    )
-                });
+                if !overlapping {
+                    break;
+                }
+                return Some(format!(
+                    "{descendant} is {} {} of {ancestor} ({})",
+                    match link.relation {
+                        Relation::Component => "a component",
+                        Relation::Variant => "a variant",
+                        Relation::Partial => "part",
+                    },
+                    if link.tier == Tier::Constituent {
+                        "constituent"
+                    } else {
+                        "subsidiary line"
+                    },
+                    link.basis
+                ));
             }
-            current = ucd.get(&link.parent)?;
+            match ucd.get(&link.parent) {
+                Some(p) => current = p,
+                None => break,
+            }
         }
-    }
-    let (pa, pb) = (ucd.get(a)?.parent.as_ref()?, ucd.get(b)?.parent.as_ref()?);
-    if pa.parent == pb.parent && pa.tier == pb.tier && pa.relation == Relation::Variant {
-        return Some(format!(
-            "{a} and {b} are alternative versions under {} ({})",
-            pa.parent, pa.basis
-        ));
     }
     None
 }
 
-/// Diagnostics for every overlapping pair of values in `outcome`.
-pub fn check_double_counting(outcome: &Outcome, ucd: &UnitCostDatabase) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    let lines: Vec<(&ValueLine, &str)> = outcome
-        .values
+/// The codes a value's `allow_overlap` covers: `None` for every code (a
+/// reason alone), or the codes it names.
+pub type Allowance<'a> = Option<&'a [String]>;
+
+/// Whether `line` (with `allowance`) lets its overlap with `other` through.
+fn allows(line: &ValueLine, allowance: Allowance, other: &str) -> bool {
+    line.allow_overlap.is_some()
+        && allowance.is_none_or(|codes| codes.iter().any(|c| c.trim().eq_ignore_ascii_case(other)))
+}
+
+/// What the model-wide check found.
+#[derive(Debug, Default)]
+pub struct GuardReport {
+    pub diagnostics: Vec<Diagnostic>,
+    /// (outcome, value, code) of every named allowance that let a pair
+    /// through, so that one naming a code the value never overlaps can be
+    /// refused as stale.
+    pub used: Vec<(usize, usize, String)>,
+}
+
+/// Diagnostics for every overlapping pair of values in the model.
+/// `allowance(outcome, value)` gives the codes a value's `allow_overlap`
+/// is limited to, if any.
+pub fn check_model<'a>(
+    outcomes: &'a [Outcome],
+    allowance: &dyn Fn(usize, usize) -> Allowance<'a>,
+    ucd: &UnitCostDatabase,
+) -> GuardReport {
+    let mut report = GuardReport::default();
+    let lines: Vec<(usize, usize, &ValueLine, &str)> = outcomes
         .iter()
-        .filter_map(|v| v.ucd_code().map(|c| (v, c)))
+        .enumerate()
+        .flat_map(|(o, outcome)| {
+            outcome
+                .values
+                .iter()
+                .enumerate()
+                .filter_map(move |(v, line)| line.ucd_code().map(|c| (o, v, line, c)))
+        })
         .collect();
-    for (j, (later, b)) in lines.iter().enumerate() {
-        for (earlier, a) in &lines[..j] {
-            if earlier.allow_overlap.is_some() || later.allow_overlap.is_some() {
-                continue;
-            }
+    for (j, &(ob, vb, later, b)) in lines.iter().enumerate() {
+        for &(oa, va, earlier, a) in &lines[..j] {
             let shared: Vec<&str> = ValueKind::ALL
                 .into_iter()
                 .filter(|k| earlier.unit_value(*k).is_some() && later.unit_value(*k).is_some())
@@ -83,24 +119,54 @@ pub fn check_double_counting(outcome: &Outcome, ucd: &UnitCostDatabase) -> Vec<D
             if shared.is_empty() {
                 continue;
             }
-            if let Some(why) = overlap(a, b, ucd) {
-                out.push(
-                    Diagnostic::new(
-                        later.location.clone(),
-                        format!(
-                            "outcome '{}' counts the same {} value twice: {why}",
-                            outcome.id,
-                            shared.join(" and ")
-                        ),
-                    )
-                    .expected(format!(
-                        "one of {a} and {b} for the {} value (`kinds` picks which kinds a value takes), \
-                         or allow_overlap = \"reason\" if both are meant",
-                        shared.join(" and ")
-                    )),
-                );
+            let Some(why) = overlap(a, b, oa == ob, ucd) else {
+                continue;
+            };
+            let earlier_allows = allows(earlier, allowance(oa, va), b);
+            let later_allows = allows(later, allowance(ob, vb), a);
+            if earlier_allows && allowance(oa, va).is_some() {
+                report.used.push((oa, va, b.to_uppercase()));
             }
+            if later_allows && allowance(ob, vb).is_some() {
+                report.used.push((ob, vb, a.to_uppercase()));
+            }
+            if earlier_allows || later_allows {
+                continue;
+            }
+            let kinds = shared.join(" and ");
+            let message = if oa == ob {
+                format!(
+                    "outcome '{}' counts the same {kinds} value twice: {why}; {a} is valued at {}",
+                    outcomes[ob].id,
+                    place(&earlier.location)
+                )
+            } else {
+                format!(
+                    "outcome '{}' and outcome '{}' count the same {kinds} value twice: {why}; \
+                     {a} is valued in outcome '{}' at {}",
+                    outcomes[oa].id,
+                    outcomes[ob].id,
+                    outcomes[oa].id,
+                    place(&earlier.location)
+                )
+            };
+            report.diagnostics.push(
+                Diagnostic::new(later.location.clone(), message).expected(format!(
+                    "one of {a} and {b} for the {kinds} value (`kinds` picks which kinds a value takes), \
+                     or, if both are meant, allow_overlap = \"reason\" with allow_overlap_with = [\"{a}\"]"
+                )),
+            );
         }
     }
-    out
+    report
+}
+
+fn place(location: &Location) -> String {
+    location.to_string()
+}
+
+/// Diagnostics for every overlapping pair of values within `outcome`
+/// alone, every `allow_overlap` exempting all of its value's pairs.
+pub fn check_double_counting(outcome: &Outcome, ucd: &UnitCostDatabase) -> Vec<Diagnostic> {
+    check_model(std::slice::from_ref(outcome), &|_, _| None, ucd).diagnostics
 }

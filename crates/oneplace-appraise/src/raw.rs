@@ -22,6 +22,13 @@ pub trait Locate {
     fn at(&self, span: Range<usize>) -> Location;
     /// The input as a whole (for things missing altogether).
     fn whole(&self) -> Location;
+    /// Where the missing `field` of the table at `parent` would be written,
+    /// when the input has a place for it (a workbook's blank cell); `None`
+    /// where the field would simply be added to the table (TOML).
+    fn missing(&self, parent: Range<usize>, field: &str) -> Option<Location> {
+        let _ = (parent, field);
+        None
+    }
 }
 
 impl Locate for LineIndex {
@@ -191,6 +198,9 @@ pub struct RawCost {
     /// A multiplier on every amount (default 1): a distribution here says
     /// how far the whole cost line may overrun or underrun.
     pub scale: Option<S<Num>>,
+    /// Says that the cost stops after the last year `amounts` gives, when
+    /// the list is shorter than the appraisal.
+    pub stops: Option<S<bool>>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -227,6 +237,9 @@ pub struct RawOutcome {
     /// Discount the social (health) value at the Green Book health rate.
     pub health_discounting: Option<S<bool>>,
     pub cashable: Option<S<CashableSpec>>,
+    /// Says that no one starts after the last year a cohort list gives,
+    /// when the list is shorter than the appraisal.
+    pub stops: Option<S<bool>>,
     #[serde(default)]
     pub value: Vec<S<RawValue>>,
 }
@@ -256,4 +269,7 @@ pub struct RawValue {
     pub confidence: Option<S<i64>>,
     /// The reason a known overlap with another value is intended.
     pub allow_overlap: Option<S<String>>,
+    /// The Unit Cost Database codes `allow_overlap` is limited to (without
+    /// it, the reason covers every overlap of this value).
+    pub allow_overlap_with: Option<S<Vec<S<String>>>>,
 }

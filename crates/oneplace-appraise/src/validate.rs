@@ -17,7 +17,7 @@ use oneplace_refdata::{
     ConfidenceGrade, DeflatorVintage, OptimismBiasTable, ReferenceData, UnitCost, ValueKind,
 };
 
-use crate::guard::check_double_counting;
+use crate::guard::check_model;
 use crate::model::*;
 use crate::params;
 use crate::raw::*;
@@ -38,6 +38,7 @@ pub fn validate(
         diags: Vec::new(),
         warnings: Vec::new(),
         uncertain: Vec::new(),
+        overlap_with: HashMap::new(),
     };
     let model = v.model(raw, data);
     InputError::check(v.diags)?;
@@ -53,6 +54,7 @@ pub fn validate(
         diags: Vec::new(),
         warnings: Vec::new(),
         uncertain: Vec::new(),
+        overlap_with: HashMap::new(),
     };
     v.correlations(&raw.correlation, &mut model);
     v.scenarios(&raw.scenario, &mut model);
@@ -75,7 +77,13 @@ struct Validator<'a> {
     /// Inputs given as distributions, their names filled in once the model
     /// is complete.
     uncertain: Vec<UncertainInput>,
+    /// The codes each value's `allow_overlap` is limited to, by (outcome,
+    /// value), with their spans.
+    overlap_with: HashMap<(usize, usize), Vec<NamedCode>>,
 }
+
+/// A code named by `allow_overlap_with`, and where.
+type NamedCode = (String, Range<usize>);
 
 /// What validating the `[appraisal]` section yields for the rest.
 struct Context<'d> {
@@ -113,7 +121,16 @@ impl<'a> Validator<'a> {
         name: &str,
     ) -> Option<&'r S<T>> {
         if field.is_none() {
-            self.error(parent, format!("{what} has no `{name}`"));
+            match self.at.missing(parent.clone(), name) {
+                Some(cell) => self.diags.push(
+                    Diagnostic::new(cell, format!("{name} is required and this cell is blank"))
+                        .expected(format!(
+                            "the {name} of this {}",
+                            what.trim_matches(['[', ']'])
+                        )),
+                ),
+                None => self.error(parent, format!("{what} has no `{name}`")),
+            }
         }
         field.as_ref()
     }
@@ -469,7 +486,11 @@ impl<'a> Validator<'a> {
                     self.error_expected(
                         id.span(),
                         format!("unknown deflator vintage '{}'", id.get_ref()),
-                        format!("one of: {}", known.join(", ")),
+                        format!(
+                            "one of: {}, or a vintage loaded from a CSV file with `--deflators {}.csv`",
+                            known.join(", "),
+                            id.get_ref()
+                        ),
                     );
                 }
                 found
@@ -796,7 +817,20 @@ impl<'a> Validator<'a> {
                 );
                 None
             }
-            (Some(list), true) => self.amount_list(index, list, settings, price_factor?),
+            (Some(list), true) => {
+                let stops = r.stops.as_ref().is_some_and(|s| *s.get_ref());
+                let what = format!("cost '{}'", id.as_deref().unwrap_or("?"));
+                self.short_list(
+                    list.span(),
+                    list.get_ref().len(),
+                    settings,
+                    stops,
+                    &what,
+                    "amounts",
+                    "the cost ends",
+                );
+                self.amount_list(index, list, settings, price_factor?)
+            }
             (None, false) => self.phases(index, &r.phase, settings, price_factor?),
         };
         let scale = match &r.scale {
@@ -827,6 +861,37 @@ impl<'a> Validator<'a> {
             scale: scale?,
             location: self.loc(span),
         })
+    }
+
+    /// A list by year shorter than the appraisal leaves the later years at
+    /// 0: said with `stops = true`, that is the model's statement; unsaid,
+    /// a warning naming the place and the years.
+    #[allow(clippy::too_many_arguments)]
+    fn short_list(
+        &mut self,
+        span: Range<usize>,
+        len: usize,
+        settings: &Settings,
+        stops: bool,
+        what: &str,
+        field: &str,
+        meaning: &str,
+    ) {
+        if stops || len == 0 || len >= settings.years {
+            return;
+        }
+        let (from, to) = (len, settings.years - 1);
+        self.warnings.push(format!(
+            "{}: {what} gives {field} for years 0 to {} of an appraisal of {} years: years {from} to {to} \
+             ({} to {}) are taken as 0; write them (0 for none), or say `stops = true` if {meaning} after year {} ({})",
+            self.loc(span),
+            len - 1,
+            settings.years,
+            settings.financial_year(from),
+            settings.financial_year(to),
+            len - 1,
+            settings.financial_year(len - 1),
+        ));
     }
 
     fn amount_list(
@@ -934,6 +999,40 @@ impl<'a> Validator<'a> {
                 out[t] = annual;
             }
         }
+        if ok {
+            // Years between phases are missing, not free: a phase of 0 says
+            // that nothing is spent.
+            let first = covered.iter().position(Option::is_some);
+            let last = covered.iter().rposition(Option::is_some);
+            if let (Some(first), Some(last)) = (first, last) {
+                let mut t = first;
+                while t <= last {
+                    if covered[t].is_some() {
+                        t += 1;
+                        continue;
+                    }
+                    let gap_end = (t..=last).find(|&u| covered[u].is_some()).unwrap_or(last) - 1;
+                    let before =
+                        self.loc(covered[t - 1].clone().expect("a phase precedes the gap"));
+                    let after = covered[gap_end + 1]
+                        .clone()
+                        .expect("a phase follows the gap");
+                    self.error_expected(
+                        after,
+                        format!(
+                            "no phase covers years {t} to {gap_end} ({} to {}), between the phase at {before} and this one",
+                            settings.financial_year(t),
+                            settings.financial_year(gap_end),
+                        ),
+                        format!(
+                            "a [[cost.phase]] from {t} to {gap_end} (annual = 0 if nothing is spent then), or phases that meet"
+                        ),
+                    );
+                    ok = false;
+                    t = gap_end + 1;
+                }
+            }
+        }
         ok.then_some(out)
     }
 
@@ -950,19 +1049,57 @@ impl<'a> Validator<'a> {
         let mut seen = HashMap::new();
         for (index, o) in raw.iter().enumerate() {
             match self.outcome(index, o, agencies, vocabulary, cx, data, &mut seen) {
-                Some(outcome) => {
-                    let diags = check_double_counting(&outcome, &data.unit_costs);
-                    if diags.is_empty() {
-                        out.push(outcome);
-                    } else {
-                        self.diags.extend(diags);
-                        ok = false;
-                    }
-                }
+                Some(outcome) => out.push(outcome),
                 None => ok = false,
             }
         }
+        if ok {
+            ok = self.double_counting(&out, data);
+        }
         (ok && agencies.is_some()).then_some(out)
+    }
+
+    /// The double-count guard over the whole model, and allowances naming
+    /// codes their value never overlaps.
+    fn double_counting(&mut self, outcomes: &[Outcome], data: &ReferenceData) -> bool {
+        let named: HashMap<(usize, usize), Vec<String>> = self
+            .overlap_with
+            .iter()
+            .map(|(k, v)| (*k, v.iter().map(|(c, _)| c.clone()).collect()))
+            .collect();
+        let report = check_model(
+            outcomes,
+            &|o, v| named.get(&(o, v)).map(Vec::as_slice),
+            &data.unit_costs,
+        );
+        let mut ok = report.diagnostics.is_empty();
+        self.diags.extend(report.diagnostics);
+        let mut stale: Vec<((usize, usize), String, Range<usize>)> = Vec::new();
+        for (key, codes) in &self.overlap_with {
+            for (code, span) in codes {
+                let used = report
+                    .used
+                    .iter()
+                    .any(|(o, v, c)| (*o, *v) == *key && c.eq_ignore_ascii_case(code));
+                if !used {
+                    stale.push((*key, code.clone(), span.clone()));
+                }
+            }
+        }
+        stale.sort_by_key(|(key, _, span)| (*key, span.start));
+        for ((o, v), code, span) in stale {
+            let value = &outcomes[o].values[v];
+            self.error_expected(
+                span,
+                format!(
+                    "allow_overlap_with names {code}, but {} does not overlap {code} anywhere in the model",
+                    value.ucd_code().unwrap_or("this value")
+                ),
+                "only the codes this value is refused with (a parent, or a component or variant of it)",
+            );
+            ok = false;
+        }
+        ok
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -991,6 +1128,21 @@ impl<'a> Validator<'a> {
         let cohort = self
             .required(&r.cohort, span.clone(), what, "cohort")
             .and_then(|c| self.cohort(index, c, r.start.as_ref(), settings));
+        if let Some(c) = &r.cohort
+            && let NumOrList::Many(list) = c.get_ref()
+        {
+            let stops = r.stops.as_ref().is_some_and(|s| *s.get_ref());
+            let who = format!("outcome '{}'", id.as_deref().unwrap_or("?"));
+            self.short_list(
+                c.span(),
+                list.len(),
+                settings,
+                stops,
+                &who,
+                "cohorts",
+                "no one starts",
+            );
+        }
         let rate = |v: &mut Self, n: &S<Num>, kind: RateKind| {
             let target = Target::Rate {
                 outcome: index,
@@ -1392,6 +1544,43 @@ impl<'a> Validator<'a> {
             Some(g) => self.grade(g, &cx.grades)?,
             None => outcome_grade.clone(),
         };
+        if let Some(with) = &r.allow_overlap_with {
+            if r.allow_overlap.is_none() {
+                self.error_expected(
+                    with.span(),
+                    "allow_overlap_with names codes but gives no reason",
+                    "allow_overlap = \"why both values are meant\" beside allow_overlap_with",
+                );
+                return None;
+            }
+            if ucd_entry.is_none() {
+                self.error(
+                    with.span(),
+                    "allow_overlap_with applies to a Unit Cost Database value (`ucd = \"CODE\"`)",
+                );
+                return None;
+            }
+            let mut codes = Vec::new();
+            for code in with.get_ref() {
+                match data.unit_costs.get(code.get_ref()) {
+                    Some(e) => codes.push((e.code.clone(), code.span())),
+                    None => {
+                        let similar = data.unit_costs.similar_codes(code.get_ref());
+                        self.error_expected(
+                            code.span(),
+                            format!("unknown Unit Cost Database code '{}'", code.get_ref()),
+                            if similar.is_empty() {
+                                "a code from the Unit Cost Database".to_string()
+                            } else {
+                                format!("a Unit Cost Database code, such as {}", similar.join(", "))
+                            },
+                        );
+                        return None;
+                    }
+                }
+            }
+            self.overlap_with.insert((outcome, value), codes);
+        }
         let label = match (&r.label, ucd_entry) {
             (Some(l), _) => l.get_ref().clone(),
             (None, Some(e)) => format!("{} {}", e.code, e.title()),

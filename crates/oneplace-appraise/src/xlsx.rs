@@ -318,7 +318,7 @@ const COST_COLUMNS: &[Column] = &[
     ),
 ];
 
-const YEAR_DOC: &str = "The amount in this year (year 0 is first_year), in pounds, as a number or text such as £1,200, or a distribution such as pert(90000, 100000, 130000). Blank cells between amounts count as 0. For a longer appraisal add columns Year 10, Year 11 and so on.";
+const YEAR_DOC: &str = "The amount in this year (year 0 is first_year), in pounds, as a number or text such as £1,200, or a distribution such as pert(90000, 100000, 130000). Blank cells count as 0: every year has its cell, so a blank is a year with nothing spent. For a longer appraisal add columns Year 10, Year 11 and so on.";
 
 const OUTCOME_COLUMNS: &[Column] = &[
     col(
@@ -599,6 +599,10 @@ fn spec(name: &str) -> &'static SheetSpec {
 pub struct CellLocator {
     file: Arc<str>,
     cells: Vec<(&'static str, u32, u32)>,
+    /// Each sheet's columns by field, to place a missing value in its row.
+    columns: HashMap<&'static str, HashMap<&'static str, u32>>,
+    /// The Settings sheet's value cell (row, column) by setting.
+    settings: HashMap<&'static str, (u32, u32)>,
 }
 
 impl CellLocator {
@@ -606,6 +610,8 @@ impl CellLocator {
         CellLocator {
             file: Arc::from(file),
             cells: Vec::new(),
+            columns: HashMap::new(),
+            settings: HashMap::new(),
         }
     }
 
@@ -637,6 +643,16 @@ impl Locate for CellLocator {
         Location::File {
             file: self.file.clone(),
         }
+    }
+
+    fn missing(&self, parent: Range<usize>, field: &str) -> Option<Location> {
+        let &(sheet, row, _) = self.cells.get(parent.start)?;
+        if sheet == SETTINGS {
+            let &(row, column) = self.settings.get(field)?;
+            return Some(self.cell(sheet, row, column));
+        }
+        let column = *self.columns.get(sheet)?.get(field)?;
+        Some(self.cell(sheet, row, column))
     }
 }
 
@@ -1408,6 +1424,7 @@ impl WorkbookReader {
                     .any(|&c| !matches!(classify(range.get_value((r, c))), Cell::Blank))
             })
             .collect();
+        self.locator.columns.insert(spec.name, columns.clone());
         Some(Table {
             sheet: spec.name,
             range,
@@ -1446,6 +1463,10 @@ impl WorkbookReader {
                 );
                 continue;
             };
+            self.locator
+                .settings
+                .entry(setting.name)
+                .or_insert((r, value_col));
             if let Some(first) = seen.insert(setting.name, r) {
                 self.fail_at(
                     t.sheet,
@@ -1559,6 +1580,9 @@ impl WorkbookReader {
 
     fn cost(&mut self, t: &Table, r: u32) -> S<RawCost> {
         let span = self.row_span(t, r);
+        // Every year has its own cell on the sheet: a blank one is a year
+        // with nothing spent, in plain view.
+        let stops = Some(S::new(span.clone(), true));
         S::new(
             span,
             RawCost {
@@ -1571,6 +1595,7 @@ impl WorkbookReader {
                 price_year: self.year(t, r, "price_year"),
                 confidence: self.whole(t, r, "confidence"),
                 scale: self.num(t, r, "scale"),
+                stops,
             },
         )
     }
@@ -1641,6 +1666,7 @@ impl WorkbookReader {
                 confidence: self.whole(t, r, "confidence"),
                 health_discounting: self.boolean(t, r, "health_discounting"),
                 cashable: self.field(t, r, "cashable", |c, _| to_cashable(c)),
+                stops: None,
                 value: Vec::new(),
             },
         )
@@ -1851,6 +1877,7 @@ impl WorkbookReader {
             transfer: self.field(t, r, "transfer", |c, _| to_transfer(c)),
             confidence: self.whole(t, r, "confidence"),
             allow_overlap: self.text(t, r, "allow_overlap"),
+            allow_overlap_with: None,
             scale: self.num(t, r, "scale"),
         };
         let expected = if ids.is_empty() {

@@ -194,20 +194,6 @@ fn double_counting_a_parent_with_its_components_is_refused() {
 }
 
 #[test]
-fn alternatives_of_one_event_are_refused() {
-    // CR1.4.1 and CR1.4.2 are variants of neighbourhood mediation.
-    let values = "ucd = \"CR1.4.1\"\n  [[outcome.value]]\n  ucd = \"CR1.4.2\"";
-    let e = error_for(
-        "fiscal = 100\n  shares = { council = 0.5, police = 0.5 }",
-        values,
-    );
-    assert!(
-        e.contains("CR1.4.1 and CR1.4.2 are alternative versions under CR1.4"),
-        "{e}"
-    );
-}
-
-#[test]
 fn a_multiple_agency_value_needs_shares() {
     let e = error_for(
         "fiscal = 100\n  shares = { council = 0.5, police = 0.5 }",
@@ -217,4 +203,70 @@ fn a_multiple_agency_value_needs_shares() {
         e.contains("m.toml:27:3: CR2.0's fiscal value falls to 'Multiple': say how it splits"),
         "{e}"
     );
+}
+
+#[test]
+fn years_between_phases_are_missing_not_free() {
+    // Phases for year 0 and for years 3 to 4 of a five-year appraisal leave
+    // years 1 and 2 uncosted.
+    let phases = "confidence = 2\n  [[cost.phase]]\n  from = 0\n  to = 0\n  annual = 1000\n  [[cost.phase]]\n  from = 3\n  to = 4\n  annual = 500\n";
+    let text = BASE.replacen("years = 3", "years = 5", 1).replacen(
+        "amounts = [1000, 1000]\nconfidence = 2\n",
+        phases,
+        1,
+    );
+    let e = match read_toml("m.toml", &text, ReferenceData::embedded()) {
+        Ok(_) => panic!("accepted"),
+        Err(e) => e.to_string(),
+    };
+    assert_eq!(
+        e,
+        "error: m.toml:23:3: no phase covers years 1 to 2 (2016/17 to 2017/18), between the phase at m.toml:19:3 and this one \
+         (expected a [[cost.phase]] from 1 to 2 (annual = 0 if nothing is spent then), or phases that meet)"
+    );
+    // Said with a phase of 0, it is accepted, and the years are 0.
+    let filled = text.replacen(
+        "  [[cost.phase]]\n  from = 3",
+        "  [[cost.phase]]\n  from = 1\n  to = 2\n  annual = 0\n  [[cost.phase]]\n  from = 3",
+        1,
+    );
+    let model = read_toml("m.toml", &filled, ReferenceData::embedded()).unwrap();
+    assert_eq!(model.costs[0].amounts, [1000.0, 0.0, 0.0, 500.0, 500.0]);
+}
+
+#[test]
+fn a_short_list_is_named_unless_the_model_says_it_stops() {
+    // One amount over a five-year appraisal: years 1 to 4 are 0, and the
+    // model is told where and why.
+    let text = BASE.replacen("years = 3", "years = 5", 1).replacen(
+        "amounts = [1000, 1000]",
+        "amounts = [5]",
+        1,
+    );
+    let model = read_toml("m.toml", &text, ReferenceData::embedded()).unwrap();
+    assert_eq!(model.costs[0].amounts, [5.0, 0.0, 0.0, 0.0, 0.0]);
+    assert_eq!(
+        model.warnings,
+        [
+            "m.toml:18:11: cost 'workers' gives amounts for years 0 to 0 of an appraisal of 5 years: \
+          years 1 to 4 (2016/17 to 2019/20) are taken as 0; write them (0 for none), or say \
+          `stops = true` if the cost ends after year 0 (2015/16)"
+        ]
+    );
+    // `stops = true` is the model's statement: no warning.
+    let stated = text.replacen("amounts = [5]", "amounts = [5]\nstops = true", 1);
+    let model = read_toml("m.toml", &stated, ReferenceData::embedded()).unwrap();
+    assert!(model.warnings.is_empty(), "{:?}", model.warnings);
+    // The same for cohorts.
+    let cohorts = BASE.replacen("cohort = 10", "cohort = [10, 10]", 1);
+    let model = read_toml("m.toml", &cohorts, ReferenceData::embedded()).unwrap();
+    assert_eq!(model.warnings.len(), 2, "{:?}", model.warnings);
+    assert!(
+        model.warnings[1].starts_with(
+            "m.toml:23:10: outcome 'fewer-incidents' gives cohorts for years 0 to 1 of an appraisal of 3 years"
+        ),
+        "{:?}",
+        model.warnings
+    );
+    assert!(model.warnings[1].ends_with("if no one starts after year 1 (2016/17)"));
 }

@@ -440,6 +440,50 @@ confidence = 1
         s.no_worse_off.current,
         vec!["council".to_string(), "police".to_string()]
     );
+    // Net positions (benefit − contribution), by hand.
+    // Now: council 40,000 − 90,000; police 20,000 − 30,000; ICB 100,000 − 0;
+    // DWP 40,000 − 0.
+    close(row("police").net_current, -10_000.0);
+    close(row("icb").net_current, 100_000.0);
+    close(row("dwp").net_current, 40_000.0);
+    // (a): council 40,000 − 22,500 = 17,500; police 20,000 − 41,250 =
+    // −21,250; ICB 100,000 − 56,250 = 43,750; DWP pays nothing: 40,000.
+    close(row("council").net_benefit_share.unwrap(), 17_500.0);
+    close(row("police").net_benefit_share.unwrap(), -21_250.0);
+    close(row("icb").net_benefit_share.unwrap(), 43_750.0);
+    close(row("dwp").net_benefit_share.unwrap(), 40_000.0);
+    // (b): council 40,000 − 25,714.29 = 14,285.71; police 20,000 − 30,000 =
+    // −10,000; ICB 100,000 − 64,285.71 = 35,714.29; DWP 40,000.
+    close(
+        row("council").net_equal_roi.unwrap(),
+        40_000.0 - 90_000.0 * 40.0 / 140.0,
+    );
+    close(row("police").net_equal_roi.unwrap(), -10_000.0);
+    close(
+        row("icb").net_equal_roi.unwrap(),
+        100_000.0 - 90_000.0 * 100.0 / 140.0,
+    );
+    close(row("dwp").net_equal_roi.unwrap(), 40_000.0);
+    // The no-worse-off check: only the police, under either proposal.
+    assert_eq!(s.no_worse_off.benefit_share, vec!["police".to_string()]);
+    assert_eq!(s.no_worse_off.equal_roi, vec!["police".to_string()]);
+    // The DWP is named as a beneficiary paying nothing, and the police as
+    // asked for cash (11,250 on top of its 30,000 in kind) beyond its
+    // benefit under (a); under (b) it puts in no cash.
+    assert!(
+        s.notes
+            .iter()
+            .any(|n| n.contains("contribute nothing (dwp £40,000.00)")),
+        "{:?}",
+        s.notes
+    );
+    assert!(
+        s.notes.iter().any(|n| n.ends_with(
+            "police would pay £41,250.00 under benefit share against its own benefit of £20,000.00."
+        )),
+        "{:?}",
+        s.notes
+    );
     // The police's in-kind 30,000 exceeds its 20,000 benefit: no split of
     // the cash can make it whole.
     assert!(!s.no_worse_off.achievable);
@@ -448,4 +492,165 @@ confidence = 1
         "{:?}",
         s.notes
     );
+}
+
+/// Displacement, leakage, an explicit profile, a quantity, a later start, a
+/// per-agency transfer list, a per-agency cashable map and a value priced
+/// in an earlier year, in one outcome worked by hand.
+#[test]
+fn model_features_by_hand() {
+    let model = format!(
+        r#"
+[appraisal]
+name = "Features"
+first_year = "2015/16"
+years = 4
+price_base = "2015/16"
+{GRADES}
+[[agency]]
+id = "council"
+kind = "local-authority"
+[[agency]]
+id = "police"
+kind = "police"
+cashable = 0.5
+[[agency]]
+id = "jobcentre"
+kind = "dwp"
+
+[[cost]]
+id = "c"
+agency = "council"
+type = "revenue"
+amounts = [10000, 0, 0, 0]
+confidence = 1
+
+[[outcome]]
+id = "o"
+cohort = 200
+start = 1
+engagement = 0.5
+success = 0.5
+deadweight = 0.2
+displacement = 0.25
+leakage = "10%"
+profile = [1, 0.5]
+cashable = {{ council = 0.4 }}
+confidence = 1
+  [[outcome.value]]
+  fiscal = 100
+  quantity = 3
+  price_year = "2013/14"
+  shares = {{ council = 0.5, police = 0.3, jobcentre = 0.2 }}
+  transfer = ["jobcentre"]
+  [[outcome.value]]
+  economic = 50
+"#
+    );
+    let a = appraise(&model);
+    // Successful outcomes per starter: 0.5 × 0.5 × (1 − 0.2) × (1 − 0.25)
+    // × (1 − 0.1) = 0.135; 200 start in year 1, so 27 outcomes.
+    let o = &a.outcomes[0];
+    close(o.rate, 0.135);
+    // Profile by years since starting [1, 0.5]: 27 in year 1, 13.5 in
+    // year 2, none in years 0 and 3.
+    close(o.outcome_years, 40.5);
+    // £100 in 2013/14 prices: the deflator rose 1.7% in 2014/15 and 1.4% in
+    // 2015/16 (Lookups sheet), so £100 × 1.017 × 1.014 = £103.1238; three
+    // units per outcome: £309.3714 a year.
+    let per_outcome = 3.0 * 100.0 * 1.017 * 1.014;
+    let df1 = 1.0 / 1.035;
+    let df2 = df1 * df1;
+    let pv_fiscal = 27.0 * per_outcome * df1 + 13.5 * per_outcome * df2;
+    close(a.totals.pv_fiscal, pv_fiscal);
+    close(a.years[0].fiscal, 0.0);
+    close(a.years[1].fiscal, 27.0 * per_outcome); // £8,353.0278
+    close(a.years[2].fiscal, 13.5 * per_outcome); // £4,176.5139
+    close(a.years[3].fiscal, 0.0);
+    // Only the jobcentre's 20% is a transfer.
+    close(a.totals.pv_transfers, 0.2 * pv_fiscal);
+    // Cashable: the council's half at its own 40%, the police's 30% at its
+    // default 50%, the jobcentre's 20% at the default 0: 0.20 + 0.15 = 0.35.
+    close(a.totals.pv_cashable, 0.35 * pv_fiscal);
+    let council = a.agencies.iter().find(|x| x.agency == "council").unwrap();
+    close(council.pv_fiscal_benefit, 0.5 * pv_fiscal);
+    close(council.pv_cashable_benefit, 0.2 * pv_fiscal);
+    let police = a.agencies.iter().find(|x| x.agency == "police").unwrap();
+    close(police.pv_cashable_benefit, 0.15 * pv_fiscal);
+    // Economic £50 per outcome in the price base.
+    let pv_economic = 27.0 * 50.0 * df1 + 13.5 * 50.0 * df2;
+    close(a.totals.pv_economic, pv_economic);
+    // Public value: fiscal less the transfer, plus economic.
+    close(a.totals.pv_public_value, 0.8 * pv_fiscal + pv_economic);
+    close(a.nppv, 0.8 * pv_fiscal + pv_economic - 10_000.0);
+    close(a.npbi, pv_fiscal - 10_000.0);
+    // pv_fiscal = 8,353.0278 / 1.035 + 4,176.5139 / 1.035² = 8,070.5583 +
+    // 3,898.8204 = 11,969.3787 ≥ 10,000: the discounted case pays back in
+    // year 2, not year 1 (8,070.56 < 10,000).
+    assert!((pv_fiscal - 11_969.378_7).abs() < 0.0001);
+    assert_eq!(a.payback_year_discounted, Some(2));
+}
+
+/// The workbook's other employment public-value statements, through the
+/// engine: one claimant into work for one year in 2012/13 prices, benefits
+/// to DWP a transfer. The workbook's comments give the public value:
+/// ESA/Incapacity Benefit (E&E2.0) £13,700 = NHS £1,132 + economic £12,568;
+/// Income Support (E&E3.0) £9,267 = NHS £566 + economic £8,701.
+#[test]
+fn other_employment_public_value_statements_through_the_engine() {
+    for (code, fiscal, transfer, stated) in [
+        ("E&E2.0", 8_632.0, 7_500.0, 13_700.0),
+        ("E&E3.0", 7_570.0, 7_004.0, 9_267.0),
+    ] {
+        let model = format!(
+            r#"
+[appraisal]
+name = "One claimant"
+first_year = "2012/13"
+years = 1
+price_base = "2012/13"
+{GRADES}
+[[agency]]
+id = "jobcentre"
+kind = "dwp"
+[[agency]]
+id = "icb"
+kind = "icb"
+[[agency]]
+id = "council"
+kind = "local-authority"
+
+[[cost]]
+id = "support"
+agency = "council"
+type = "revenue"
+amounts = [1000]
+confidence = 1
+
+[[outcome]]
+id = "into-work"
+cohort = 1
+engagement = 1
+success = 1
+confidence = 1
+  [[outcome.value]]
+  ucd = "{code}.1"
+  transfer = true
+  [[outcome.value]]
+  ucd = "{code}.2"
+  [[outcome.value]]
+  ucd = "{code}"
+  kinds = ["economic"]
+"#
+        );
+        let a = appraise(&model);
+        close(a.totals.pv_fiscal, fiscal);
+        close(a.totals.pv_transfers, transfer);
+        close(a.totals.pv_public_value, stated);
+        close(a.nppv, stated - 1_000.0);
+        let dwp = a.agencies.iter().find(|x| x.agency == "jobcentre").unwrap();
+        close(dwp.pv_fiscal_benefit, transfer);
+        let icb = a.agencies.iter().find(|x| x.agency == "icb").unwrap();
+        close(icb.pv_fiscal_benefit, fiscal - transfer);
+    }
 }

@@ -35,7 +35,10 @@ pub struct Args {
     template: Option<PathBuf>,
     /// Trace a figure back to its inputs: npbi, financial_roi,
     /// cashable_financial_roi, nppv, public_value_roi, payback, agency:ID,
-    /// outcome:ID or cost:ID.
+    /// outcome:ID, cost:ID, matrix:FUNDER:BENEFICIARY (a cell of the funder
+    /// × beneficiary matrix), fair_split:AGENCY (its net position now and
+    /// under each proposed split) or year:N (a row of the year table, N an
+    /// offset from year 0 or a financial year such as 2027/28).
     #[arg(long, value_name = "FIGURE")]
     explain: Option<String>,
     /// Monte Carlo: draw the uncertain inputs N times and report the
@@ -60,13 +63,39 @@ pub struct Args {
     /// .csv, or .npy for NumPy.
     #[arg(long, value_name = "FILE", requires = "simulate")]
     export_draws: Option<PathBuf>,
+    /// A GDP deflator vintage from a CSV file (columns year,percent_change
+    /// and optionally forecast; one row per consecutive financial year),
+    /// used instead of the shipped hmt-march-2015 vintage (which ends in
+    /// 2019/20). Its id is the file's name without .csv, for a model's
+    /// `deflators` setting.
+    #[arg(long, value_name = "FILE.csv")]
+    deflators: Option<PathBuf>,
+}
+
+/// The shipped reference data, with the vintage in `path` if one is given.
+pub fn reference_data(
+    path: Option<&Path>,
+) -> Result<std::borrow::Cow<'static, ReferenceData>, Failure> {
+    let data = ReferenceData::embedded();
+    let Some(path) = path else {
+        return Ok(std::borrow::Cow::Borrowed(data));
+    };
+    let bytes = read_file(path)?;
+    let name = path.display().to_string();
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Failure::Message(format!("{name}: not UTF-8 text (expected a CSV file)")))?;
+    let id = path
+        .file_stem()
+        .map_or_else(|| "user".to_string(), |s| s.to_string_lossy().into_owned());
+    let vintage = oneplace_refdata::deflator::read_vintage_file(&name, &id, &text)?;
+    Ok(std::borrow::Cow::Owned(data.with_deflators(vintage, &name)))
 }
 
 /// Set by Ctrl-C: the simulation finishes the blocks under way and stops.
 static STOP: AtomicBool = AtomicBool::new(false);
 
 pub fn run(args: Args) -> Result<(), Failure> {
-    let data = ReferenceData::embedded();
+    let data = &*reference_data(args.deflators.as_deref())?;
     if let Some(template) = &args.template {
         return write_template(args.model.as_deref(), template);
     }

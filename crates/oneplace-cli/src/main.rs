@@ -137,6 +137,10 @@ enum UcdCommand {
         /// The price year to uprate to (default: the database's own, 2015/16).
         #[arg(long, value_name = "YYYY/YY")]
         price_year: Option<String>,
+        /// A GDP deflator vintage from a CSV file (year,percent_change,
+        /// forecast), for price years the shipped vintage does not cover.
+        #[arg(long, value_name = "FILE.csv")]
+        deflators: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
         /// Write to FILE instead of standard output.
@@ -226,9 +230,16 @@ fn main() -> ExitCode {
             UcdCommand::Show {
                 code,
                 price_year,
+                deflators,
                 format,
                 out,
-            } => ucd_cmd::show(&code, price_year.as_deref(), format, out.as_deref()),
+            } => ucd_cmd::show(
+                &code,
+                price_year.as_deref(),
+                deflators.as_deref(),
+                format,
+                out.as_deref(),
+            ),
             UcdCommand::Search {
                 words,
                 limit,

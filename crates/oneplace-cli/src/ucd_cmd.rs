@@ -27,10 +27,16 @@ fn value_json(e: &UnitCost, kind: ValueKind, to: FinancialYear, data: &Reference
     let Some(v) = e.value(kind) else {
         return Value::Null;
     };
-    let uprated = data
-        .default_deflators()
-        .uprate(v.value, v.price_year, to)
-        .expect("price years in the database are within its deflator vintage");
+    let Ok(uprated) = data.default_deflators().uprate(v.value, v.price_year, to) else {
+        return json!({
+            "value": v.value,
+            "price_year": v.price_year.to_string(),
+            "uprated_value": Value::Null,
+            "uprated_to": to.to_string(),
+            "workbook_formula": v.formula,
+            "workbook_uprated_value": v.workbook_uprated,
+        });
+    };
     json!({
         "value": v.value,
         "price_year": v.price_year.to_string(),
@@ -90,15 +96,16 @@ fn show_document(e: &UnitCost, to: FinancialYear, data: &ReferenceData) -> Docum
     ]);
     for kind in ValueKind::ALL {
         if let Some(v) = e.value(kind) {
+            // A loaded vintage may not reach back to the entry's price year.
             let uprated = data
                 .default_deflators()
                 .uprate(v.value, v.price_year, to)
-                .expect("database price years are within its vintage");
+                .map_or(Cell::Empty, Cell::Pounds);
             values.push(vec![
                 kind.as_str().into(),
                 Cell::Pounds(v.value),
                 Cell::Year(v.price_year),
-                Cell::Pounds(uprated),
+                uprated,
                 Cell::Year(to),
             ]);
         }
@@ -178,10 +185,11 @@ fn show_document(e: &UnitCost, to: FinancialYear, data: &ReferenceData) -> Docum
 pub fn show(
     code: &str,
     year: Option<&str>,
+    deflators: Option<&Path>,
     format: Format,
     out: Option<&Path>,
 ) -> Result<(), Failure> {
-    let data = ReferenceData::embedded();
+    let data = &*crate::appraise_cmd::reference_data(deflators)?;
     check_binary_destination(format, out)?;
     let to = price_year(year, data)?;
     let Some(entry) = data.unit_costs.get(code) else {

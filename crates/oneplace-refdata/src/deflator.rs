@@ -27,7 +27,9 @@ pub struct DeflatorVintage {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
     "{year} is outside deflator vintage '{vintage}', which covers {first} to {last}; \
-     use a price year in that range or supply a vintage that covers {year}"
+     use a price year in that range, or load a vintage that covers {year} from a CSV file \
+     with `--deflators FILE` (columns year,percent_change,forecast: one row per consecutive \
+     financial year, the first year's index being 100)"
 )]
 pub struct YearOutOfRange {
     pub year: FinancialYear,
@@ -135,6 +137,134 @@ pub fn parse_vintage(id: &str, csv_text: &str) -> Result<DeflatorVintage, String
     Ok(DeflatorVintage::new(id, first, changes, forecast_from))
 }
 
+/// Reads a vintage from a user's CSV file (`year,percent_change,forecast`,
+/// one row per consecutive financial year; `forecast` may be left out or
+/// blank, meaning outturn), every problem located at its line and column
+/// of `file`. The vintage's id is `id`.
+pub fn read_vintage_file(
+    file: &str,
+    id: &str,
+    text: &str,
+) -> Result<DeflatorVintage, oneplace_core::InputError> {
+    use oneplace_core::{Diagnostic, InputError, Location};
+    let file: std::sync::Arc<str> = file.into();
+    let at = |line: usize, column: usize| Location::Text {
+        file: file.clone(),
+        line: line as u32,
+        column: column as u32,
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim_end_matches('\r')))
+        .filter(|(_, l)| !l.trim().is_empty());
+    let header_expected = "the header year,percent_change,forecast (forecast optional)";
+    let Some((header_line, header)) = lines.next() else {
+        return Err(InputError::one(
+            Diagnostic::new(
+                Location::File { file: file.clone() },
+                "the deflator file is empty",
+            )
+            .expected(header_expected),
+        ));
+    };
+    let columns: Vec<String> = header.split(',').map(|c| c.trim().to_lowercase()).collect();
+    let position = |name: &str| columns.iter().position(|c| c == name);
+    let (Some(year_col), Some(change_col)) = (position("year"), position("percent_change")) else {
+        return Err(InputError::one(
+            Diagnostic::new(at(header_line, 1), format!("the header is '{header}'"))
+                .expected(header_expected),
+        ));
+    };
+    let forecast_col = position("forecast");
+    // The column (in characters, from 1) where field `n` of `line` starts.
+    let column_of = |line: &str, n: usize| {
+        1 + line
+            .split(',')
+            .take(n)
+            .map(|f| f.chars().count() + 1)
+            .sum::<usize>()
+    };
+    let mut diags = Vec::new();
+    let mut first: Option<FinancialYear> = None;
+    let mut changes = Vec::new();
+    let mut forecast_from = None;
+    for (n, line) in lines {
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let field = |i: usize| fields.get(i).copied().unwrap_or("");
+        let year = match FinancialYear::parse(field(year_col)) {
+            Ok(y) => y,
+            Err(e) => {
+                diags.push(
+                    Diagnostic::new(at(n, column_of(line, year_col)), format!("year: {e}"))
+                        .expected("a financial year such as 2024/25"),
+                );
+                continue;
+            }
+        };
+        let change = match field(change_col).trim_end_matches('%').parse::<f64>() {
+            Ok(x) if x.is_finite() && x > -100.0 => x,
+            _ => {
+                diags.push(
+                    Diagnostic::new(
+                        at(n, column_of(line, change_col)),
+                        format!(
+                            "percent_change '{}' is not a percentage change",
+                            field(change_col)
+                        ),
+                    )
+                    .expected("the change on the previous year in percent, such as 2.1 for 2.1%"),
+                );
+                continue;
+            }
+        };
+        let forecast = match forecast_col.map(field) {
+            None | Some("") => false,
+            Some(f) if f.eq_ignore_ascii_case("true") => true,
+            Some(f) if f.eq_ignore_ascii_case("false") => false,
+            Some(f) => {
+                diags.push(
+                    Diagnostic::new(
+                        at(n, column_of(line, forecast_col.unwrap_or(0))),
+                        format!("forecast '{f}'"),
+                    )
+                    .expected("true or false (blank means false)"),
+                );
+                continue;
+            }
+        };
+        if let Some(f) = first {
+            let expected = f.offset(changes.len() as i32);
+            if year != expected {
+                diags.push(
+                    Diagnostic::new(
+                        at(n, column_of(line, year_col)),
+                        format!("year {year} follows {}", expected.offset(-1)),
+                    )
+                    .expected(format!(
+                        "{expected}: one row per consecutive financial year"
+                    )),
+                );
+                break;
+            }
+        }
+        first.get_or_insert(year);
+        if forecast && forecast_from.is_none() {
+            forecast_from = Some(year);
+        }
+        changes.push(change);
+    }
+    InputError::check(diags)?;
+    let Some(first) = first else {
+        return Err(InputError::one(
+            Diagnostic::new(at(header_line, 1), "the deflator file has no years")
+                .expected("one row per financial year after the header"),
+        ));
+    };
+    Ok(DeflatorVintage::new(id, first, changes, forecast_from))
+}
+
 /// Writes a vintage in the CSV form [`parse_vintage`] reads.
 pub fn write_vintage(v: &DeflatorVintage) -> String {
     let mut out = String::from("year,percent_change,forecast\n");
@@ -174,6 +304,37 @@ mod tests {
             err.to_string()
                 .contains("2025/26 is outside deflator vintage 't'")
         );
+    }
+
+    #[test]
+    fn a_user_file_is_read_with_located_errors() {
+        let text = "year,percent_change\n2022/23,5\n2023/24,2.5\n";
+        let v = read_vintage_file("d.csv", "d", text).unwrap();
+        // 100, then 100 × 1.025 = 102.5.
+        assert!((v.index(fy("2023/24")).unwrap() - 102.5).abs() < 1e-12);
+        assert_eq!(v.forecast_from, None);
+        let bad =
+            "year,percent_change,forecast\n2022/23,5,false\n2023/24,lots,false\n2025/26,1,maybe\n";
+        let e = read_vintage_file("d.csv", "d", bad)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("d.csv:3:9: percent_change 'lots' is not a percentage change"),
+            "{e}"
+        );
+        assert!(e.contains("d.csv:4:11: forecast 'maybe'"), "{e}");
+        let gap = "year,percent_change\n2022/23,5\n2024/25,1\n";
+        let e = read_vintage_file("d.csv", "d", gap)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("d.csv:3:1: year 2024/25 follows 2022/23 (expected 2023/24"),
+            "{e}"
+        );
+        let e = read_vintage_file("d.csv", "d", "yr,pc\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("d.csv:1:1: the header is 'yr,pc'"), "{e}");
     }
 
     #[test]

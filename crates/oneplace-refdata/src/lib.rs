@@ -56,7 +56,7 @@ struct Manifest {
 }
 
 /// All the reference data oneplace ships, loaded and checked.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ReferenceData {
     pub datasets: Vec<Dataset>,
     pub discount_schedules: Vec<DiscountSchedule>,
@@ -130,6 +130,28 @@ impl ReferenceData {
             unit_cost_price_year,
             datasets: manifest.dataset,
         })
+    }
+
+    /// This data with one more deflator vintage (a user's, read with
+    /// [`deflator::read_vintage_file`]), which becomes the default: models
+    /// that name no vintage, and `ucd show`, use it. Its source is recorded
+    /// as `source` in the `gdp-deflators` data set's version.
+    pub fn with_deflators(&self, vintage: DeflatorVintage, source: &str) -> ReferenceData {
+        let mut data = self.clone();
+        data.deflators.retain(|v| v.id != vintage.id);
+        if let Some(d) = data.datasets.iter_mut().find(|d| d.id == "gdp-deflators") {
+            d.version = vintage.id.clone();
+            d.file = source.to_string();
+            d.title = format!(
+                "GDP deflator vintage '{}', loaded from {source}",
+                vintage.id
+            );
+            d.source = format!("loaded from {source}");
+            d.licence = "as stated by the file's publisher".into();
+            d.attribution = None;
+        }
+        data.deflators.insert(0, vintage);
+        data
     }
 
     pub fn dataset(&self, id: &str) -> Option<&Dataset> {

@@ -309,3 +309,121 @@ fn every_agency_in_the_database_is_in_the_vocabulary() {
         }
     }
 }
+
+#[test]
+fn subsidiary_lines_worth_more_than_their_headline_are_separate_lines() {
+    let ucd = &ReferenceData::embedded().unit_costs;
+    let link = |code: &str| ucd.get(code).unwrap().parent.clone().unwrap();
+    // A sergeant's hour (£38.43) heads an inspector's (£58.16) and a PCSO's
+    // (£30.41): 88.57 > 38.43, and neither line is a version of the other.
+    let inspector = link("CR9.1");
+    assert_eq!(inspector.parent, "CR9.0");
+    assert_eq!(inspector.tier, Tier::Subsidiary);
+    assert_eq!(inspector.relation, Relation::Partial);
+    assert!(!inspector.overridden);
+    assert!(
+        inspector.basis.contains("separate lines"),
+        "{}",
+        inspector.basis
+    );
+    // Court events for other offences, listed under violence against the
+    // person: separate lines too.
+    assert_eq!(link("CR5.2").relation, Relation::Partial);
+    // Constituents worth more than their parent stay variants: the parent
+    // is derived from them (an average).
+    assert_eq!(link("CR1.4.2").relation, Relation::Variant);
+    // No subsidiary line is inferred a variant any more: the only ones are
+    // the headlines the override file marks as averages of their lines.
+    let overridden_parents: Vec<&str> = ucd
+        .entries()
+        .iter()
+        .filter_map(|e| e.parent.as_ref())
+        .filter(|p| p.tier == Tier::Subsidiary && p.relation == Relation::Variant)
+        .map(|p| {
+            assert!(p.overridden, "{p:?}");
+            p.parent.as_str()
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(
+        overridden_parents,
+        [
+            "CR8.0", "HE14.0", "HE4.0", "HE5.0", "HE6.0", "HO7.0", "SS1.0"
+        ]
+    );
+}
+
+#[test]
+fn the_shipped_overrides_apply_with_their_reasons() {
+    let ucd = &ReferenceData::embedded().unit_costs;
+    let homicide = ucd.get("CR8.1").unwrap().parent.clone().unwrap();
+    assert_eq!(homicide.relation, Relation::Variant);
+    assert!(homicide.overridden);
+    assert!(
+        homicide.basis.starts_with(
+            "override: CR8.0 is the average cost per incident across all types of crime"
+        ),
+        "{}",
+        homicide.basis
+    );
+    // The figures are kept beside the reason.
+    assert!(
+        homicide.basis.contains("(figures: fiscal:"),
+        "{}",
+        homicide.basis
+    );
+}
+
+#[test]
+fn an_override_from_a_file_changes_the_relation_and_a_stale_one_is_refused() {
+    let corrections = parse_corrections(CORRECTIONS).unwrap();
+    // A test override: call CR9.0's subsidiary lines components.
+    let overrides = parse_overrides(
+        "parent,tier,relation,reason\n\
+         CR9.0,subsidiary,component,\"for the test, say the grades add up\"\n",
+    )
+    .unwrap();
+    let imported = import_workbook(&repo_file(WORKBOOK), &corrections, &overrides).unwrap();
+    let pcso = imported
+        .entries
+        .iter()
+        .find(|e| e.code == "CR9.2")
+        .and_then(|e| e.parent.clone())
+        .unwrap();
+    assert_eq!(pcso.relation, Relation::Component);
+    assert!(pcso.overridden);
+    assert!(
+        pcso.basis.starts_with(
+            "override: for the test, say the grades add up (figures: fiscal: 2 children sum to"
+        ),
+        "{}",
+        pcso.basis
+    );
+    // Lines the override does not name keep their inference.
+    let cr5 = imported.entries.iter().find(|e| e.code == "CR5.1").unwrap();
+    assert!(!cr5.parent.as_ref().unwrap().overridden);
+
+    // An override naming a code that is not in the workbook, or a tier its
+    // children are not on, matches nothing: refused, not ignored.
+    for (text, parent, tier) in [
+        ("CR99.0,subsidiary,variant,gone", "CR99.0", "Subsidiary"),
+        (
+            "CR9.0,constituent,variant,wrong tier",
+            "CR9.0",
+            "Constituent",
+        ),
+    ] {
+        let stale = parse_overrides(&format!("parent,tier,relation,reason\n{text}\n")).unwrap();
+        let e = import_workbook(&repo_file(WORKBOOK), &corrections, &stale).unwrap_err();
+        assert_eq!(
+            e,
+            format!(
+                "relation override for {parent} ({tier} children) matches no group of children"
+            )
+        );
+    }
+    // A malformed override file names its row.
+    let e = parse_overrides("parent,tier,relation,reason\nCR9.0,sideways,variant,x\n").unwrap_err();
+    assert!(e.starts_with("relation overrides row 2:"), "{e}");
+}

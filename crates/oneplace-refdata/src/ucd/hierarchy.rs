@@ -8,8 +8,20 @@
 //! base: children that add up to the parent (within £1 or 0.5%) are
 //! components; children that add up to less are partial; children that add
 //! up to more are variants (alternatives, the parent being an average or a
-//! typical case). Where the figures mislead, an override says otherwise and
-//! why.
+//! typical case).
+//!
+//! The two tiers differ when the children add up to more. A constituent
+//! `X.n.m` is a line its parent is derived from, so constituents worth more
+//! than their parent are versions it averages: variants. A subsidiary `X.n`
+//! is a related line listed under the headline `X.0`, and the headline is
+//! usually just the first line of that list (`CR9.0`, a police sergeant's
+//! hour, heads `CR9.1`, an inspector's hour): lines worth more than the
+//! headline are separate lines beside it, neither its parts nor its versions,
+//! and are classed partial (not additive). Where a headline really is the
+//! average of its subsidiary lines (`CR8.0`, the average crime across the
+//! types `CR8.1`–`CR8.19`), `data/unit-costs/relation-overrides.csv` says so,
+//! with the reason. Wherever the figures mislead, an override says otherwise
+//! and why.
 
 use std::collections::BTreeMap;
 
@@ -96,6 +108,7 @@ pub fn link_parents(
                 let o = &overrides[o];
                 let inferred = infer(
                     parent,
+                    *tier,
                     children.iter().map(|&c| &entries[c]),
                     deflators,
                     price_base,
@@ -110,6 +123,7 @@ pub fn link_parents(
             None => {
                 let (relation, basis) = infer(
                     parent,
+                    *tier,
                     children.iter().map(|&c| &entries[c]),
                     deflators,
                     price_base,
@@ -142,6 +156,7 @@ pub fn link_parents(
 /// in words.
 fn infer<'a>(
     parent: &UnitCost,
+    tier: Tier,
     children: impl Iterator<Item = &'a UnitCost> + Clone,
     deflators: &DeflatorVintage,
     price_base: FinancialYear,
@@ -207,7 +222,15 @@ fn infer<'a>(
     } else {
         Relation::Component
     };
-    (relation, basis.join("; "))
+    let mut basis = basis.join("; ");
+    if relation == Relation::Variant && tier == Tier::Subsidiary {
+        basis.push_str(
+            ": more than the headline, so separate lines listed beside it rather than its \
+             parts or versions (not additive, treated as partial)",
+        );
+        return (Relation::Partial, basis);
+    }
+    (relation, basis)
 }
 
 fn same_unit(a: &str, b: &str) -> bool {
