@@ -590,7 +590,7 @@ fn parquet_events_give_the_csv_measurement_problems_and_all() {
         let file = std::fs::File::create(dir.path().join("events.parquet")).unwrap();
         let props = rows_per_group.map(|n| {
             datafusion::parquet::file::properties::WriterProperties::builder()
-                .set_max_row_group_size(n)
+                .set_max_row_group_row_count(Some(n))
                 .build()
         });
         let mut w = ArrowWriter::try_new(file, schema.clone(), props).unwrap();
