@@ -836,7 +836,7 @@ impl Synth {
     fn contribution(&mut self, y: usize, m: usize, c: &ContributionPlan) {
         let (n, index) = match c.schedule {
             Schedule::Monthly => (12, m),
-            Schedule::Quarterly if m % 3 == 0 => (4, m / 3),
+            Schedule::Quarterly if m.is_multiple_of(3) => (4, m / 3),
             Schedule::Annual if m == 0 => (1, 0),
             _ => return,
         };

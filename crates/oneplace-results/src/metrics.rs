@@ -334,14 +334,14 @@ pub fn read_metrics(file: &str, text: &str) -> Result<MetricsPlan, InputError> {
             .and_then(|v| size_of(&mut c, v, format!("metric '{id}': the denominator")));
         let mut sizes = BTreeMap::new();
         for (k, v) in d.sizes.iter().flatten() {
-            if known(&mut c, k, "a denominator", &id) {
-                if let Some(x) = size_of(
+            if known(&mut c, k, "a denominator", &id)
+                && let Some(x) = size_of(
                     &mut c,
                     v,
                     format!("metric '{id}': the denominator for '{}'", k.get_ref()),
-                ) {
-                    sizes.insert(k.get_ref().clone(), x);
-                }
+                )
+            {
+                sizes.insert(k.get_ref().clone(), x);
             }
         }
         if d.size.is_none() && d.sizes.is_none() {
@@ -353,12 +353,11 @@ pub fn read_metrics(file: &str, text: &str) -> Result<MetricsPlan, InputError> {
         }
         let mut plan = BTreeMap::new();
         for (k, v) in &mr.plan {
-            if known(&mut c, k, "a plan", &id) {
-                if let Some(x) =
+            if known(&mut c, k, "a plan", &id)
+                && let Some(x) =
                     c.number(v, &format!("metric '{id}': the plan for '{}'", k.get_ref()))
-                {
-                    plan.insert(k.get_ref().clone(), x);
-                }
+            {
+                plan.insert(k.get_ref().clone(), x);
             }
         }
         let mut actual = BTreeMap::new();

@@ -311,15 +311,15 @@ pub fn read_scheme(file: &str, text: &str) -> Result<Scheme, InputError> {
     if let Some(name) = c.text(&head.name, "the scheme's name") {
         scheme.name = name;
     }
-    if let Some(v) = &head.per_family {
-        if let Some(m) = c.money(v, "per_family") {
-            scheme.per_family = m;
-        }
+    if let Some(v) = &head.per_family
+        && let Some(m) = c.money(v, "per_family")
+    {
+        scheme.per_family = m;
     }
-    if let Some(v) = &head.funded {
-        if let Some(f) = funded(&mut c, v) {
-            scheme.funded = f;
-        }
+    if let Some(v) = &head.funded
+        && let Some(f) = funded(&mut c, v)
+    {
+        scheme.funded = f;
     }
     if !raw.attachment.is_empty() {
         scheme.attachment.clear();
@@ -537,9 +537,10 @@ pub fn read_families(scheme: &Scheme, file: &str, text: &str) -> Result<Vec<Fami
         }
         seen.insert(id.clone(), r.row);
         let attached = year_cell(&t, r, "attached", r.get(cols[1]), &mut diags);
-        if let Some(a) = attached {
-            if scheme.attachment_fee(a).is_none() {
-                diags.push(
+        if let Some(a) = attached
+            && scheme.attachment_fee(a).is_none()
+        {
+            diags.push(
                     Diagnostic::new(
                         t.at(r.row, Some("attached")),
                         format!(
@@ -556,7 +557,6 @@ pub fn read_families(scheme: &Scheme, file: &str, text: &str) -> Result<Vec<Fami
                             .join(", ")
                     )),
                 );
-            }
         }
         let mut achieved = Vec::new();
         for (o, rule) in scheme.outcomes.iter().enumerate() {
@@ -566,19 +566,19 @@ pub fn read_families(scheme: &Scheme, file: &str, text: &str) -> Result<Vec<Fami
                 continue;
             }
             let y = year_cell(&t, r, &rule.id, cell, &mut diags);
-            if let (Some(y), Some(a)) = (y, attached) {
-                if y < a {
-                    diags.push(
-                        Diagnostic::new(
-                            t.at(r.row, Some(&rule.id)),
-                            format!(
-                                "family '{id}' achieves {} in {y}, before it was attached ({a})",
-                                rule.id
-                            ),
-                        )
-                        .expected(format!("a year from {a} on, or blank")),
-                    );
-                }
+            if let (Some(y), Some(a)) = (y, attached)
+                && y < a
+            {
+                diags.push(
+                    Diagnostic::new(
+                        t.at(r.row, Some(&rule.id)),
+                        format!(
+                            "family '{id}' achieves {} in {y}, before it was attached ({a})",
+                            rule.id
+                        ),
+                    )
+                    .expected(format!("a year from {a} on, or blank")),
+                );
             }
             achieved.push(y);
         }

@@ -424,13 +424,13 @@ fn directive(
             );
         }
     }
-    if let (Some(a), Some(c)) = (amount, client_income) {
-        if c > a {
-            errors.insert(
-                "client_income".into(),
-                "client_income: cannot be more than the contribution".into(),
-            );
-        }
+    if let (Some(a), Some(c)) = (amount, client_income)
+        && c > a
+    {
+        errors.insert(
+            "client_income".into(),
+            "client_income: cannot be more than the contribution".into(),
+        );
     }
     if !errors.is_empty() {
         return Err(errors);

@@ -188,18 +188,17 @@ async fn saved_answers(
     d: &oneplace_deal::LoadedDeal,
 ) -> Answers {
     let mut a = Answers::new();
-    if let Ok(Some(doc)) = state.store.document(place, &document_id(partner)).await {
-        if let Ok(responses) = parse_responses(&doc.meta.id, &doc.content, &d.deal, &d.catalogue) {
-            if let Some(r) = responses.into_iter().find(|r| r.partner == partner) {
-                a.insert("respondent".into(), r.respondent.unwrap_or_default());
-                a.insert("date".into(), r.date.unwrap_or_default());
-                for (k, v) in r.scores {
-                    a.insert(format!("score-{k}"), v.to_string());
-                }
-                for (k, v) in r.comments {
-                    a.insert(format!("comment-{k}"), v);
-                }
-            }
+    if let Ok(Some(doc)) = state.store.document(place, &document_id(partner)).await
+        && let Ok(responses) = parse_responses(&doc.meta.id, &doc.content, &d.deal, &d.catalogue)
+        && let Some(r) = responses.into_iter().find(|r| r.partner == partner)
+    {
+        a.insert("respondent".into(), r.respondent.unwrap_or_default());
+        a.insert("date".into(), r.date.unwrap_or_default());
+        for (k, v) in r.scores {
+            a.insert(format!("score-{k}"), v.to_string());
+        }
+        for (k, v) in r.comments {
+            a.insert(format!("comment-{k}"), v);
         }
     }
     a

@@ -54,10 +54,11 @@ pub fn environment() -> Environment<'static> {
     // attributes, leaving `/` as it is (minijinja would write `&#x2f;`,
     // which is correct but makes "2025/26" unreadable in the source).
     env.set_formatter(|out, state, value| {
-        if state.auto_escape() == AutoEscape::Html && !value.is_safe() {
-            if let Some(s) = value.as_str() {
-                return out.write_str(&escape_html(s)).map_err(Error::from);
-            }
+        if state.auto_escape() == AutoEscape::Html
+            && !value.is_safe()
+            && let Some(s) = value.as_str()
+        {
+            return out.write_str(&escape_html(s)).map_err(Error::from);
         }
         minijinja::escape_formatter(out, state, value)
     });

@@ -247,7 +247,7 @@ impl Loader {
                 "commissioner" => {
                     let words: Vec<&str> = rest.split_whitespace().collect();
                     let mut total = 0;
-                    let mut ok = words.len() % 2 == 0 && !words.is_empty();
+                    let mut ok = words.len().is_multiple_of(2) && !words.is_empty();
                     for pair in words.chunks(2) {
                         let (Some(p), Some(share)) =
                             (pair.first(), pair.get(1).and_then(|x| percent_bp(x)))
