@@ -1461,11 +1461,9 @@ fn take_group(
     watch: &dyn Watch,
 ) {
     for (p, columns) in batches {
+        // Every row of the batch is either plain or one of the others.
+        let rows = p.batch.num_rows() + p.others.len();
         sink.read += p.batch.num_rows() as u64;
-        let rows = match &columns {
-            Some(c) => c.rows,
-            None => p.batch.num_rows(),
-        };
         if p.batch.num_rows() > 0 {
             sink.batches.push(p.batch);
         }
