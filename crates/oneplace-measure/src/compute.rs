@@ -1,11 +1,13 @@
-//! The plan: checked events, the cohort's windows and the costing map as
-//! tables in a DataFusion `SessionContext`; SQL prices each event and sums
-//! cost per person, agency and window, and outcome quantities per person,
-//! outcome and window. The context is the caller's, so the same plan runs
-//! on an embedded engine or a cluster's.
+//! The plan, run by DataFusion on any `SessionContext`: the events'
+//! contributions to the person table's cells (see [`crate::cells`]: each
+//! checked event in a member's window, priced, as an amount for its
+//! agency's cost cell and for each outcome counting its type) summed per
+//! cell, then laid out as cost per member, agency and window and outcome
+//! quantities per member, outcome and window. The context is the caller's,
+//! so the same plan runs on an embedded engine or a cluster's.
 //!
-//! An embedded engine reads the tables from memory. A cluster's executors
-//! cannot see this process's memory, so for a cluster the tables are
+//! An embedded engine reads the contributions from memory. A cluster's
+//! executors cannot see this process's memory, so for a cluster they are
 //! staged as Parquet files in a folder the executors can read (on one
 //! machine, any folder; across machines, a shared file system) and the
 //! same SQL runs over them.
@@ -14,17 +16,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, Float64Array, Float64Builder, Int32Builder, Int64Array, RecordBatch,
-    UInt32Array, UInt32Builder,
+    Array, ArrayRef, Float64Array, Int64Array, RecordBatch, UInt64Array,
 };
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::datasource::MemTable;
 use datafusion::error::DataFusionError;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 
-use crate::inputs::{Inputs, events_schema};
+use crate::cells::{Cell, contribution_schema};
+use crate::inputs::Inputs;
 use crate::spec::Spec;
 
 /// Before and after, per cohort member: the plan's output, one row per
@@ -52,38 +54,12 @@ impl PersonTable {
     }
 }
 
-/// The cost query: each event in a member's windows priced by its own cost,
-/// or its quantity times its type's unit cost; its own agency, or its
-/// type's.
-pub const COST_SQL: &str = "\
-SELECT e.person, COALESCE(e.agency, k.agency) AS agency,
-       CAST(CASE WHEN e.day_no < c.start_day THEN 0 ELSE 1 END AS BIGINT) AS win,
-       SUM(COALESCE(e.cost, e.quantity * k.unit_cost)) AS cost,
-       COUNT(*) AS events
-FROM events e
-JOIN cohort c ON e.person = c.person
-LEFT JOIN costing k ON e.etype = k.etype
-WHERE e.day_no >= c.before_from AND e.day_no < c.after_to
-GROUP BY 1, 2, 3";
-
-/// The outcome query: the quantity of each outcome's event types in each
-/// member's windows.
-pub const OUTCOME_SQL: &str = "\
-SELECT e.person, o.outcome,
-       CAST(CASE WHEN e.day_no < c.start_day THEN 0 ELSE 1 END AS BIGINT) AS win,
-       SUM(e.quantity) AS n
-FROM events e
-JOIN cohort c ON e.person = c.person
-JOIN outcome_types o ON e.etype = o.etype
-WHERE e.day_no >= c.before_from AND e.day_no < c.after_to
-GROUP BY 1, 2, 3";
-
-fn batch(fields: Vec<Field>, columns: Vec<ArrayRef>) -> Result<RecordBatch, DataFusionError> {
-    Ok(RecordBatch::try_new(
-        Arc::new(Schema::new(fields)),
-        columns,
-    )?)
-}
+/// The plan: the contributions summed per cell, with how many made each
+/// sum (for a cost cell, the events counted in it).
+pub const CELL_SQL: &str = "\
+SELECT cell, SUM(amount) AS amount, COUNT(*) AS n
+FROM contributions
+GROUP BY cell";
 
 /// The embedded engine's context. DataFusion's own settings may be given
 /// in the environment (`DATAFUSION_EXECUTION_TARGET_PARTITIONS=4`, say);
@@ -142,148 +118,34 @@ async fn register(
     Ok(())
 }
 
-async fn register_one(
-    ctx: &SessionContext,
-    tables: Tables<'_>,
-    name: &str,
-    b: RecordBatch,
-) -> Result<(), DataFusionError> {
-    register(ctx, tables, name, b.schema(), vec![vec![b]]).await
-}
-
-/// Registers the inputs as tables in `ctx`, where `tables` says, and runs
-/// the plan.
+/// Registers the inputs' contributions as a table in `ctx`, where
+/// `tables` says, and runs the plan.
 pub async fn person_table(
     ctx: &SessionContext,
     tables: Tables<'_>,
     spec: &Spec,
     inputs: &Inputs,
 ) -> Result<PersonTable, DataFusionError> {
-    // Events: split into as many partitions as the context runs in
-    // parallel, so the scan and the partial aggregates use every core.
+    // Split into as many partitions as the context runs in parallel, so
+    // the scan and the partial aggregates use every core.
     let parts = ctx.state().config().target_partitions().max(1);
     let mut partitions: Vec<Vec<RecordBatch>> = vec![Vec::new(); parts];
-    for (i, b) in inputs.events.iter().enumerate() {
+    for (i, b) in inputs.contributions.iter().enumerate() {
         partitions[i % parts].push(b.clone());
     }
-    let schema = events_schema();
-    let renamed = Arc::new(Schema::new(
-        schema
-            .fields()
-            .iter()
-            .map(|f| {
-                let name = if f.name() == "day" {
-                    "day_no"
-                } else {
-                    f.name().as_str()
-                };
-                Field::new(name, f.data_type().clone(), f.is_nullable())
-            })
-            .collect::<Vec<_>>(),
-    ));
-    let partitions: Vec<Vec<RecordBatch>> = partitions
-        .into_iter()
-        .map(|p| {
-            p.into_iter()
-                .map(|b| RecordBatch::try_new(renamed.clone(), b.columns().to_vec()))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .collect::<Result<_, _>>()?;
-    register(ctx, tables, "events", renamed, partitions).await?;
-
-    let mut person = UInt32Builder::new();
-    let (mut from, mut start, mut to) = (
-        Int32Builder::new(),
-        Int32Builder::new(),
-        Int32Builder::new(),
-    );
-    for (i, m) in inputs.members.iter().enumerate() {
-        person.append_value(i as u32);
-        from.append_value(m.before_from);
-        start.append_value(m.start_day);
-        to.append_value(m.after_to);
-    }
-    register_one(
+    register(
         ctx,
         tables,
-        "cohort",
-        batch(
-            vec![
-                Field::new("person", DataType::UInt32, false),
-                Field::new("before_from", DataType::Int32, false),
-                Field::new("start_day", DataType::Int32, false),
-                Field::new("after_to", DataType::Int32, false),
-            ],
-            vec![
-                Arc::new(person.finish()),
-                Arc::new(from.finish()),
-                Arc::new(start.finish()),
-                Arc::new(to.finish()),
-            ],
-        )?,
-    )
-    .await?;
-
-    let (mut etype, mut unit, mut agency) = (
-        UInt32Builder::new(),
-        Float64Builder::new(),
-        UInt32Builder::new(),
-    );
-    for (i, c) in inputs.costing.iter().enumerate() {
-        etype.append_value(i as u32);
-        unit.append_value(c.unit_cost);
-        let a = inputs
-            .agencies
-            .iter()
-            .position(|x| x == &c.agency)
-            .expect("costing agencies are numbered");
-        agency.append_value(a as u32);
-    }
-    register_one(
-        ctx,
-        tables,
-        "costing",
-        batch(
-            vec![
-                Field::new("etype", DataType::UInt32, false),
-                Field::new("unit_cost", DataType::Float64, false),
-                Field::new("agency", DataType::UInt32, false),
-            ],
-            vec![
-                Arc::new(etype.finish()),
-                Arc::new(unit.finish()),
-                Arc::new(agency.finish()),
-            ],
-        )?,
-    )
-    .await?;
-
-    let (mut outcome, mut otype) = (UInt32Builder::new(), UInt32Builder::new());
-    for (i, o) in spec.outcomes.iter().enumerate() {
-        for (t, _) in &o.events {
-            if let Some(n) = inputs.event_types.iter().position(|x| x == t) {
-                outcome.append_value(i as u32);
-                otype.append_value(n as u32);
-            }
-        }
-    }
-    register_one(
-        ctx,
-        tables,
-        "outcome_types",
-        batch(
-            vec![
-                Field::new("outcome", DataType::UInt32, false),
-                Field::new("etype", DataType::UInt32, false),
-            ],
-            vec![Arc::new(outcome.finish()), Arc::new(otype.finish())],
-        )?,
+        "contributions",
+        contribution_schema(),
+        partitions,
     )
     .await?;
 
     let members = inputs.members.len();
     let agencies = inputs.agencies.len();
     let outcomes = spec.outcomes.len();
+    let cells = inputs.cells;
     let mut table = PersonTable {
         agencies,
         outcomes,
@@ -291,51 +153,43 @@ pub async fn person_table(
         outcome: vec![0.0; members * outcomes * 2],
         events: vec![0; members],
     };
-    for b in ctx.sql(COST_SQL).await?.collect().await? {
-        let p = u32s(b.column(0))?;
-        let a = u32s(b.column(1))?;
-        let w = i64s(b.column(2))?;
-        let c = f64s(b.column(3))?;
-        let n = i64s(b.column(4))?;
+    let sums = ctx.sql(CELL_SQL).await?.collect().await;
+    ctx.deregister_table("contributions")?;
+    for b in sums? {
+        let cell = u64s(b.column(0))?;
+        let amount = f64s(b.column(1))?;
+        let n = i64s(b.column(2))?;
         for i in 0..b.num_rows() {
-            let (m, ag, win) = (
-                p.value(i) as usize,
-                a.value(i) as usize,
-                w.value(i) as usize,
-            );
-            table.cost[(m * agencies + ag) * 2 + win] +=
-                if c.is_valid(i) { c.value(i) } else { 0.0 };
-            table.events[m] += n.value(i) as u64;
-        }
-    }
-    if outcomes > 0 {
-        for b in ctx.sql(OUTCOME_SQL).await?.collect().await? {
-            let p = u32s(b.column(0))?;
-            let o = u32s(b.column(1))?;
-            let w = i64s(b.column(2))?;
-            let q = f64s(b.column(3))?;
-            for i in 0..b.num_rows() {
-                let (m, oc, win) = (
-                    p.value(i) as usize,
-                    o.value(i) as usize,
-                    w.value(i) as usize,
-                );
-                table.outcome[(m * outcomes + oc) * 2 + win] +=
-                    if q.is_valid(i) { q.value(i) } else { 0.0 };
+            let sum = if amount.is_valid(i) {
+                amount.value(i)
+            } else {
+                0.0
+            };
+            match cells.decode(cell.value(i)) {
+                Cell::Cost {
+                    member,
+                    agency,
+                    window,
+                } => {
+                    table.cost[(member * agencies + agency) * 2 + window] += sum;
+                    table.events[member] += n.value(i) as u64;
+                }
+                Cell::Outcome {
+                    member,
+                    outcome,
+                    window,
+                } => table.outcome[(member * outcomes + outcome) * 2 + window] += sum,
             }
         }
-    }
-    for name in ["events", "cohort", "costing", "outcome_types"] {
-        ctx.deregister_table(name)?;
     }
     Ok(table)
 }
 
-fn u32s(a: &ArrayRef) -> Result<UInt32Array, DataFusionError> {
-    Ok(cast(a, &DataType::UInt32)?
+fn u64s(a: &ArrayRef) -> Result<UInt64Array, DataFusionError> {
+    Ok(cast(a, &DataType::UInt64)?
         .as_any()
-        .downcast_ref::<UInt32Array>()
-        .expect("UInt32")
+        .downcast_ref::<UInt64Array>()
+        .expect("UInt64")
         .clone())
 }
 

@@ -12,15 +12,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use datafusion::arrow::array::{
-    Array, ArrayBuilder, ArrayRef, Date32Array, Float64Array, Float64Builder, Int32Builder,
-    RecordBatch, StringArray, UInt32Builder,
+    Array, ArrayRef, Date32Array, DictionaryArray, Float64Array, Int32Array, RecordBatch,
+    StringArray,
 };
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Int32Type, Schema};
 use oneplace_core::{AgencyVocabulary, Date, Diagnostic, InputError, Location};
 use oneplace_refdata::{ReferenceData, ValueKind};
 use serde::Serialize;
 
+use crate::cells::{Cells, Checked, Contributions, Tally, Windows};
 use crate::days::{add_months, day_number};
 use crate::spec::Spec;
 
@@ -85,24 +86,15 @@ pub struct Inputs {
     /// Event types, in the order the plan's type numbers refer to: the
     /// costing map's first, then others seen in the events.
     pub event_types: Vec<String>,
-    /// The checked events, as Arrow batches of [`events_schema`].
-    pub events: Vec<RecordBatch>,
+    /// The checked events' contributions to the person table's cells, as
+    /// Arrow batches of [`crate::cells::contribution_schema`].
+    pub contributions: Vec<RecordBatch>,
+    /// How the cells are numbered.
+    pub cells: Cells,
     pub problems: Vec<Problem>,
     /// Whether any unit cost came from the Unit Cost Database.
     pub uses_ucd: bool,
     pub events_read: u64,
-}
-
-/// The schema of the checked events the plan reads.
-pub fn events_schema() -> SchemaRef {
-    Arc::new(Schema::new(vec![
-        Field::new("person", DataType::UInt32, false),
-        Field::new("day", DataType::Int32, false),
-        Field::new("etype", DataType::UInt32, false),
-        Field::new("quantity", DataType::Float64, false),
-        Field::new("cost", DataType::Float64, true),
-        Field::new("agency", DataType::UInt32, true),
-    ]))
 }
 
 /// Collects located diagnostics up to a limit, counting the rest.
@@ -478,15 +470,20 @@ struct CohortRow {
     attributes: Vec<String>,
 }
 
+/// The cohort as read: the members whose windows the data cover, what was
+/// counted out and why, and the ids of the people counted out (whose events
+/// are reported with them).
+pub struct Cohort {
+    pub members: Vec<Member>,
+    pub problems: Vec<Problem>,
+    pub counted_out: Vec<String>,
+}
+
 /// Reads the cohort (CSV: `id`, `group` treatment or comparison, `start`;
 /// other columns are attributes), checks each member's windows against the
 /// data's period, and reports people in both groups and windows the data do
 /// not cover (both counted out).
-pub fn read_cohort(
-    path: &Path,
-    text: &str,
-    spec: &Spec,
-) -> Result<(Vec<Member>, Vec<Problem>), InputError> {
+pub fn read_cohort(path: &Path, text: &str, spec: &Spec) -> Result<Cohort, InputError> {
     let mut d = Diags::new(path);
     let mut all = Vec::new();
     let mut reader = csv::ReaderBuilder::new()
@@ -531,25 +528,32 @@ pub fn read_cohort(
         }
     }
     let mut rows: Vec<CohortRow> = Vec::new();
-    for (i, rec) in reader.records().enumerate() {
-        let row = i as u64 + 2;
-        let rec = match rec {
-            Ok(r) => r,
+    // One record, read into again and again: a county's cohort runs to
+    // millions of rows.
+    let mut rec = csv::StringRecord::new();
+    let mut row = 1u64;
+    loop {
+        row += 1;
+        match reader.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
             Err(e) => {
                 d.push(Diagnostic::new(d.at(row, None), e.to_string()));
                 continue;
             }
-        };
+        }
         let get = |c: usize| rec.get(c).unwrap_or("").trim();
         let id = get(c_id);
         if id.is_empty() {
             d.error(row, "id", "the id is empty".into(), "a person or family id");
             continue;
         }
-        let treated = match get(c_group).to_lowercase().as_str() {
-            "treatment" => Some(true),
-            "comparison" => Some(false),
-            other => {
+        let group = get(c_group);
+        let treated = match group {
+            g if g.eq_ignore_ascii_case("treatment") => Some(true),
+            g if g.eq_ignore_ascii_case("comparison") => Some(false),
+            _ => {
+                let other = group.to_lowercase();
                 d.error(
                     row,
                     "group",
@@ -599,10 +603,21 @@ pub fn read_cohort(
         }
     }
     // The same person twice in one group is a mistake in the file; in both
-    // groups, a fact about the cohort to report.
-    let mut by_id: BTreeMap<&str, Vec<&CohortRow>> = BTreeMap::new();
-    for r in &rows {
-        by_id.entry(r.id.as_str()).or_default().push(r);
+    // groups, a fact about the cohort to report. Ids met more than once are
+    // few, so only they get a list of their rows.
+    let mut first: FxHashMap<&str, usize> = FxHashMap::default();
+    first.reserve(rows.len());
+    let mut repeated: FxHashMap<&str, Vec<&CohortRow>> = FxHashMap::default();
+    for (i, r) in rows.iter().enumerate() {
+        match first.entry(r.id.as_str()) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
+            }
+            std::collections::hash_map::Entry::Occupied(o) => repeated
+                .entry(r.id.as_str())
+                .or_insert_with(|| vec![&rows[*o.get()]])
+                .push(r),
+        }
     }
     let mut both = Gather::new(
         "in_both_groups",
@@ -621,12 +636,13 @@ pub fn read_cohort(
     let file = path.display().to_string();
     let data_from = day_number(spec.data_from);
     let data_to = day_number(spec.data_to);
-    let mut members = Vec::new();
+    let mut members = Vec::with_capacity(rows.len());
+    let mut counted_out = Vec::new();
     for r in &rows {
-        let same = &by_id[r.id.as_str()];
-        if same.len() > 1 {
+        if let Some(same) = repeated.get(r.id.as_str()) {
             if same.iter().any(|o| o.treated != r.treated) {
                 if std::ptr::eq(same[0], r) {
+                    counted_out.push(r.id.clone());
                     let rows_list: Vec<String> = same.iter().map(|o| o.row.to_string()).collect();
                     both.add(|| format!("{file}: rows {} (id {})", rows_list.join(", "), r.id));
                 }
@@ -649,6 +665,7 @@ pub fn read_cohort(
         let after_to = day_number(add_months(r.start, spec.after_months as i32));
         if before_from < data_from || after_to - 1 > data_to {
             uncovered.add(|| format!("{file}: row {} (id {}, start {})", r.row, r.id, r.start));
+            counted_out.push(r.id.clone());
             continue;
         }
         members.push(Member {
@@ -669,7 +686,11 @@ pub fn read_cohort(
         .filter(|g| g.rows > 0)
         .map(Gather::done)
         .collect();
-    Ok((members, problems))
+    Ok(Cohort {
+        members,
+        problems,
+        counted_out,
+    })
 }
 
 /// One event's fields as read, before they are checked.
@@ -682,8 +703,8 @@ struct RawEvent<'a> {
     agency: Option<&'a str>,
 }
 
-/// Builds the checked events table, sorting each row into the figures or
-/// a reported problem.
+/// Checks the events row by row, sorting each into the figures (as its
+/// contributions to the person table's cells) or a reported problem.
 struct EventSink<'a> {
     spec: &'a Spec,
     vocabulary: &'a AgencyVocabulary,
@@ -698,12 +719,9 @@ struct EventSink<'a> {
     agency_index: HashMap<String, u32>,
     data_from: i32,
     data_to: i32,
-    person: UInt32Builder,
-    day: Int32Builder,
-    etype: UInt32Builder,
-    quantity: Float64Builder,
-    cost: Float64Builder,
-    agency: UInt32Builder,
+    /// Shared with the workers too.
+    tally: Arc<Tally>,
+    out: Contributions,
     batches: Vec<RecordBatch>,
     not_in_cohort: Gather,
     excluded_person: Gather,
@@ -846,13 +864,18 @@ impl<'a> EventSink<'a> {
                 .add(|| format!("{}: row {row}", self.file));
             return;
         }
-        self.person.append_value(person);
-        self.day.append_value(day);
-        self.etype.append_value(etype);
-        self.quantity.append_value(quantity);
-        self.cost.append_option(cost);
-        self.agency.append_option(agency_no);
-        if self.person.len() >= BATCH {
+        self.tally.add(
+            Checked {
+                member: person,
+                day,
+                etype,
+                quantity,
+                cost,
+                agency: agency_no,
+            },
+            &mut self.out,
+        );
+        if self.out.len() >= BATCH {
             self.flush();
         }
     }
@@ -868,20 +891,9 @@ impl<'a> EventSink<'a> {
     }
 
     fn flush(&mut self) {
-        if self.person.is_empty() {
-            return;
+        if !self.out.is_empty() {
+            self.batches.push(self.out.take());
         }
-        let columns: Vec<ArrayRef> = vec![
-            Arc::new(self.person.finish()),
-            Arc::new(self.day.finish()),
-            Arc::new(self.etype.finish()),
-            Arc::new(self.quantity.finish()),
-            Arc::new(self.cost.finish()),
-            Arc::new(self.agency.finish()),
-        ];
-        let batch =
-            RecordBatch::try_new(events_schema(), columns).expect("columns match the schema");
-        self.batches.push(batch);
     }
 }
 
@@ -911,14 +923,15 @@ pub fn load(spec: &Spec) -> Result<Inputs, InputError> {
 pub fn load_watched(spec: &Spec, watch: &dyn Watch) -> Result<Inputs, InputError> {
     let vocabulary = AgencyVocabulary::seeded();
     let costing = read_costing(&spec.costing, &read_text(&spec.costing)?, spec, &vocabulary);
-    // Read once: checked into members here, and scanned below for the ids
-    // of people counted out.
-    let cohort_text = read_text(&spec.cohort);
-    let cohort = cohort_text
-        .as_ref()
-        .map_err(Clone::clone)
-        .and_then(|t| read_cohort(&spec.cohort, t, spec));
-    let (costing, (members, mut problems)) = match (costing, cohort) {
+    let cohort = read_text(&spec.cohort).and_then(|t| read_cohort(&spec.cohort, &t, spec));
+    let (
+        costing,
+        Cohort {
+            members,
+            mut problems,
+            counted_out,
+        },
+    ) = match (costing, cohort) {
         (Ok(a), Ok(b)) => (a, b),
         (a, b) => {
             let mut diags = Vec::new();
@@ -946,24 +959,53 @@ pub fn load_watched(spec: &Spec, watch: &dyn Watch) -> Result<Inputs, InputError
     }
     InputError::check(diags)?;
     let mut people: FxHashMap<String, Option<u32>> = FxHashMap::default();
+    people.reserve(members.len() + counted_out.len());
     for (i, m) in members.iter().enumerate() {
         people.insert(m.id.clone(), Some(i as u32));
     }
     // Counted-out people: their events are reported with them.
-    let cohort_text = cohort_text.expect("read above");
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(cohort_text.as_bytes());
-    if let Ok(h) = reader.headers()
-        && let Some(&c) = columns(h).get("id")
-    {
-        for r in reader.records().flatten() {
-            let id = r.get(c).unwrap_or("").trim();
-            if !id.is_empty() {
-                people.entry(id.to_string()).or_insert(None);
-            }
+    for id in counted_out {
+        people.entry(id).or_insert(None);
+    }
+    // Agencies are numbered in the order met: the costing map's first.
+    let mut agencies: Vec<String> = Vec::new();
+    let mut agency_index: HashMap<String, u32> = HashMap::new();
+    for c in &costing {
+        if !agency_index.contains_key(&c.agency) {
+            agency_index.insert(c.agency.clone(), agencies.len() as u32);
+            agencies.push(c.agency.clone());
         }
     }
+    let tally = Tally {
+        cells: Cells {
+            members: members.len(),
+            agency_slots: vocabulary.kinds().len(),
+            outcomes: spec.outcomes.len(),
+        },
+        windows: members
+            .iter()
+            .map(|m| Windows {
+                from: m.before_from,
+                start: m.start_day,
+                to: m.after_to,
+            })
+            .collect(),
+        unit_cost: costing.iter().map(|c| c.unit_cost).collect(),
+        type_agency: costing.iter().map(|c| agency_index[&c.agency]).collect(),
+        outcomes_of: costing
+            .iter()
+            .map(|c| {
+                (0..spec.outcomes.len() as u32)
+                    .filter(|&o| {
+                        spec.outcomes[o as usize]
+                            .events
+                            .iter()
+                            .any(|(t, _)| t == &c.event_type)
+                    })
+                    .collect()
+            })
+            .collect(),
+    };
     let mut sink = EventSink {
         spec,
         vocabulary: &vocabulary,
@@ -977,16 +1019,12 @@ pub fn load_watched(spec: &Spec, watch: &dyn Watch) -> Result<Inputs, InputError
             .collect(),
         event_types: costing.iter().map(|c| c.event_type.clone()).collect(),
         priced: costing.len(),
-        agencies: Vec::new(),
-        agency_index: HashMap::new(),
+        agencies,
+        agency_index,
         data_from: day_number(spec.data_from),
         data_to: day_number(spec.data_to),
-        person: UInt32Builder::with_capacity(BATCH),
-        day: Int32Builder::with_capacity(BATCH),
-        etype: UInt32Builder::with_capacity(BATCH),
-        quantity: Float64Builder::with_capacity(BATCH),
-        cost: Float64Builder::with_capacity(BATCH),
-        agency: UInt32Builder::with_capacity(BATCH),
+        tally: Arc::new(tally),
+        out: Contributions::with_capacity(BATCH),
         batches: Vec::new(),
         not_in_cohort: Gather::new(
             "not_in_cohort",
@@ -1009,9 +1047,6 @@ pub fn load_watched(spec: &Spec, watch: &dyn Watch) -> Result<Inputs, InputError
         unknown: BTreeMap::new(),
         read: 0,
     };
-    for c in &costing {
-        sink.agency_number(&c.agency);
-    }
     let ext = spec
         .events
         .extension()
@@ -1022,6 +1057,7 @@ pub fn load_watched(spec: &Spec, watch: &dyn Watch) -> Result<Inputs, InputError
         _ => read_events_csv(&mut sink, watch)?,
     }
     sink.flush();
+    let cells = sink.tally.cells;
     let EventSink {
         d,
         batches,
@@ -1051,7 +1087,8 @@ pub fn load_watched(spec: &Spec, watch: &dyn Watch) -> Result<Inputs, InputError
         agencies,
         members,
         event_types,
-        events: batches,
+        contributions: batches,
+        cells,
         problems,
         uses_ucd,
         events_read: read,
@@ -1133,20 +1170,117 @@ fn read_events_csv(sink: &mut EventSink, watch: &dyn Watch) -> Result<(), InputE
     Ok(())
 }
 
-/// One Parquet batch's columns, cast to the types the checks read.
+/// A text column as read. Where the file stores a column as a dictionary
+/// (Parquet's usual encoding for repeated ids and types) the dictionary is
+/// kept, so each distinct value is looked up once per batch, not per row.
+enum Text {
+    Plain(StringArray),
+    Dictionary {
+        keys: Int32Array,
+        values: StringArray,
+    },
+}
+
+impl Text {
+    fn read(a: &ArrayRef) -> Result<Text, String> {
+        if let DataType::Dictionary(k, v) = a.data_type()
+            && **k == DataType::Int32
+            && **v == DataType::Utf8
+        {
+            let d = a
+                .as_any()
+                .downcast_ref::<DictionaryArray<Int32Type>>()
+                .expect("a dictionary of Int32 keys");
+            let values = d
+                .values()
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .expect("Utf8 values")
+                .clone();
+            return Ok(Text::Dictionary {
+                keys: d.keys().clone(),
+                values,
+            });
+        }
+        let c = cast(a, &DataType::Utf8).map_err(|e| e.to_string())?;
+        Ok(Text::Plain(
+            c.as_any()
+                .downcast_ref::<StringArray>()
+                .expect("cast to Utf8")
+                .clone(),
+        ))
+    }
+
+    /// Row `i`'s text, or `None` where it is null.
+    fn get(&self, i: usize) -> Option<&str> {
+        match self {
+            Text::Plain(a) => a.is_valid(i).then(|| a.value(i)),
+            Text::Dictionary { keys, values } => {
+                let k = keys.is_valid(i).then(|| keys.value(i) as usize)?;
+                values.is_valid(k).then(|| values.value(k))
+            }
+        }
+    }
+
+    /// Each of the first `rows` rows' text looked up by `f` (`None` where
+    /// the text is null): once per distinct value met for a dictionary,
+    /// and once per run of equal values otherwise (events usually come a
+    /// person at a time).
+    fn resolve<T: Copy>(
+        &self,
+        rows: usize,
+        mut f: impl FnMut(&str) -> Option<T>,
+    ) -> Vec<Option<T>> {
+        match self {
+            Text::Dictionary { keys, values } => {
+                let mut seen: Vec<Option<Option<T>>> = vec![None; values.len()];
+                (0..rows)
+                    .map(|i| {
+                        let k = keys.is_valid(i).then(|| keys.value(i) as usize)?;
+                        *seen[k].get_or_insert_with(|| {
+                            values.is_valid(k).then(|| f(values.value(k))).flatten()
+                        })
+                    })
+                    .collect()
+            }
+            Text::Plain(a) => {
+                let mut last: Option<(&str, Option<T>)> = None;
+                (0..rows)
+                    .map(|i| {
+                        if !a.is_valid(i) {
+                            return None;
+                        }
+                        let v = a.value(i);
+                        if let Some((l, r)) = last
+                            && l == v
+                        {
+                            return r;
+                        }
+                        let r = f(v);
+                        last = Some((v, r));
+                        r
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
+/// One Parquet batch's columns, in the types the checks read.
 struct Columns {
     rows: usize,
-    ids: StringArray,
-    types: StringArray,
+    ids: Text,
+    types: Text,
     date32: Option<Date32Array>,
     date_text: Option<StringArray>,
     q: Option<Float64Array>,
     cost: Option<Float64Array>,
-    agency: Option<StringArray>,
+    agency: Option<Text>,
 }
 
 /// What the parallel check may read: the cohort and the costing map's
-/// types as they stand, and the data's period.
+/// types as they stand, the data's period, and how a checked event is
+/// counted.
 struct Known {
     people: Arc<FxHashMap<String, Option<u32>>>,
     /// The costing map's types (new types seen later are never plain).
@@ -1154,92 +1288,86 @@ struct Known {
     priced: u32,
     data_from: i32,
     data_to: i32,
+    tally: Arc<Tally>,
 }
 
 /// A batch's plain rows (a cohort member's event of a priced type, dated
 /// in the data's period, with a readable quantity and cost and no agency
-/// of its own) as checked events, and the indices of the other rows.
+/// of its own), counted; and the indices of the other rows.
 struct Plain {
-    batch: RecordBatch,
+    /// The plain rows' contributions (`None` when they make none).
+    contributions: Option<RecordBatch>,
+    /// How many rows were plain.
+    taken: usize,
     others: Vec<u32>,
 }
 
 /// Takes the rows that need no report; everything else is left to the
 /// sink, which checks and reports it row by row.
 fn plain_rows(k: &Known, c: &Columns) -> Plain {
-    let mut person = UInt32Builder::with_capacity(c.rows);
-    let mut day = Int32Builder::with_capacity(c.rows);
-    let mut etype = UInt32Builder::with_capacity(c.rows);
-    let mut quantity = Float64Builder::with_capacity(c.rows);
-    let mut cost = Float64Builder::with_capacity(c.rows);
-    let mut agency = UInt32Builder::with_capacity(c.rows);
+    let people = c
+        .ids
+        .resolve(c.rows, |id| k.people.get(id.trim()).copied().flatten());
+    let types = c.types.resolve(c.rows, |t| {
+        k.types.get(t.trim()).copied().filter(|&t| t < k.priced)
+    });
+    // Whether a row's agency is blank (a row with its own agency goes to
+    // the sink, which checks it against the vocabulary).
+    let blank_agency = c
+        .agency
+        .as_ref()
+        .map(|a| a.resolve(c.rows, |a| Some(a.trim().is_empty())));
+    let mut out = Contributions::with_capacity(c.rows + c.rows / 4);
     let mut others = Vec::new();
-    // Events usually come a person at a time, so the last id's lookup is
-    // kept: comparing the id is cheaper than hashing it.
-    let mut last: (&str, Option<u32>) = ("", None);
+    let mut taken = 0;
     for i in 0..c.rows {
-        let mut plain = || {
-            if c.agency
+        let plain = || {
+            if blank_agency
                 .as_ref()
-                .is_some_and(|a| a.is_valid(i) && !a.value(i).trim().is_empty())
+                .is_some_and(|b| b[i].is_some_and(|blank| !blank))
             {
                 return None;
             }
             let d = c.date32.as_ref().filter(|d| d.is_valid(i))?.value(i);
-            if d < k.data_from || d > k.data_to || !c.ids.is_valid(i) || !c.types.is_valid(i) {
+            if d < k.data_from || d > k.data_to {
                 return None;
             }
-            let id = c.ids.value(i).trim();
-            let p = if !id.is_empty() && id == last.0 {
-                last.1?
-            } else {
-                let p = k.people.get(id).copied().flatten();
-                last = (id, p);
-                p?
-            };
-            let t = *k.types.get(c.types.value(i).trim())?;
-            if t >= k.priced {
-                return None;
-            }
-            let q = match &c.q {
+            let member = people[i]?;
+            let etype = types[i]?;
+            let quantity = match &c.q {
                 Some(a) if a.is_valid(i) => Some(a.value(i)).filter(|q| *q >= 0.0)?,
                 _ => 1.0,
             };
-            let own = c
+            let cost = c
                 .cost
                 .as_ref()
                 .filter(|a| a.is_valid(i))
                 .map(|a| a.value(i));
-            Some((p, d, t, q, own))
+            Some(Checked {
+                member,
+                day: d,
+                etype,
+                quantity,
+                cost,
+                agency: None,
+            })
         };
-        let plain = plain();
-        match plain {
-            Some((p, d, t, q, own)) => {
-                person.append_value(p);
-                day.append_value(d);
-                etype.append_value(t);
-                quantity.append_value(q);
-                cost.append_option(own);
-                agency.append_null();
+        match plain() {
+            Some(e) => {
+                taken += 1;
+                k.tally.add(e, &mut out);
             }
             None => others.push(i as u32),
         }
     }
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(person.finish()),
-        Arc::new(day.finish()),
-        Arc::new(etype.finish()),
-        Arc::new(quantity.finish()),
-        Arc::new(cost.finish()),
-        Arc::new(agency.finish()),
-    ];
     Plain {
-        batch: RecordBatch::try_new(events_schema(), columns).expect("columns match the schema"),
+        contributions: (!out.is_empty()).then(|| out.take()),
+        taken,
         others,
     }
 }
 
-/// One row group's batches, checked by a worker: the plain rows taken,
+/// One row group's batches, checked by a worker: the plain rows counted,
 /// and a batch's columns kept only when it has rows for the sink.
 type CheckedGroup = Result<Vec<(Plain, Option<Columns>)>, String>;
 
@@ -1311,8 +1439,8 @@ impl ParquetFields {
         };
         Ok(Columns {
             rows: batch.num_rows(),
-            ids: text(batch.column(self.id))?,
-            types: text(batch.column(self.event_type))?,
+            ids: Text::read(batch.column(self.id))?,
+            types: Text::read(batch.column(self.event_type))?,
             date32,
             date_text,
             q: self
@@ -1323,7 +1451,10 @@ impl ParquetFields {
                 .cost
                 .map(|c| float(batch.column(c), "cost"))
                 .transpose()?,
-            agency: self.agency.map(|c| text(batch.column(c))).transpose()?,
+            agency: self
+                .agency
+                .map(|c| Text::read(batch.column(c)))
+                .transpose()?,
         })
     }
 }
@@ -1365,6 +1496,28 @@ fn read_events_parquet(sink: &mut EventSink, watch: &dyn Watch) -> Result<(), In
             return Err(InputError { diagnostics: diags });
         }
     };
+    // Text columns are read as dictionaries where the file stores them so
+    // (see `Text`); a file whose columns cannot be read that way is read
+    // as it is.
+    let dictionary = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+    let hinted: Vec<_> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let text = i == fields.id || i == fields.event_type || Some(i) == fields.agency;
+            if text && f.data_type() == &DataType::Utf8 {
+                Arc::new(f.as_ref().clone().with_data_type(dictionary.clone()))
+            } else {
+                f.clone()
+            }
+        })
+        .collect();
+    let metadata = ArrowReaderMetadata::try_new(
+        metadata.metadata().clone(),
+        ArrowReaderOptions::new().with_schema(Arc::new(Schema::new(hinted))),
+    )
+    .unwrap_or(metadata);
     let parquet = metadata.metadata().clone();
     watch.reading(parquet.file_metadata().num_rows().max(0) as u64, "events");
     // The first row of each row group. Row numbers count the first record
@@ -1393,6 +1546,7 @@ fn read_events_parquet(sink: &mut EventSink, watch: &dyn Watch) -> Result<(), In
         priced: sink.priced as u32,
         data_from: sink.data_from,
         data_to: sink.data_to,
+        tally: sink.tally.clone(),
     };
     let next = AtomicUsize::new(0);
     let (send, receive) = std::sync::mpsc::channel::<(usize, CheckedGroup)>();
@@ -1462,11 +1616,9 @@ fn take_group(
 ) {
     for (p, columns) in batches {
         // Every row of the batch is either plain or one of the others.
-        let rows = p.batch.num_rows() + p.others.len();
-        sink.read += p.batch.num_rows() as u64;
-        if p.batch.num_rows() > 0 {
-            sink.batches.push(p.batch);
-        }
+        let rows = p.taken + p.others.len();
+        sink.read += p.taken as u64;
+        sink.batches.extend(p.contributions);
         if let Some(c) = &columns {
             for &i in &p.others {
                 sink.push(row + u64::from(i), raw_event(c, i as usize));
@@ -1490,23 +1642,11 @@ fn raw_event(c: &Columns, i: usize) -> RawEvent<'_> {
     };
     let f = |a: &Option<Float64Array>| a.as_ref().filter(|a| a.is_valid(i)).map(|a| Ok(a.value(i)));
     RawEvent {
-        id: if c.ids.is_valid(i) {
-            c.ids.value(i)
-        } else {
-            ""
-        },
+        id: c.ids.get(i).unwrap_or(""),
         date,
-        event_type: if c.types.is_valid(i) {
-            c.types.value(i)
-        } else {
-            ""
-        },
+        event_type: c.types.get(i).unwrap_or(""),
         quantity: f(&c.q),
         cost: f(&c.cost),
-        agency: c
-            .agency
-            .as_ref()
-            .filter(|a| a.is_valid(i))
-            .map(|a| a.value(i)),
+        agency: c.agency.as_ref().and_then(|a| a.get(i)),
     }
 }

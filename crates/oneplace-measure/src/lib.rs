@@ -13,6 +13,7 @@
 //! Gross change (before and after, treatment group alone) is never called
 //! impact: net impact is the difference in differences.
 
+pub mod cells;
 pub mod compute;
 pub mod days;
 pub mod exante;
