@@ -19,52 +19,70 @@ use std::sync::Arc;
 use datafusion::arrow::array::{ArrayRef, Float64Array, RecordBatch, UInt64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
-/// How cells are numbered.
+/// How cells are numbered: a cost cell is `member`, `agency` and `window`
+/// side by side in the bits of one integer, an outcome cell likewise
+/// after the last cost cell, so that reading a cell back takes shifts, not
+/// divisions (there are as many cells as the plan has rows to give back).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Cells {
     pub members: usize,
-    /// Agency numbers run below this (every agency the vocabulary knows,
-    /// since an event's own agency is only known once it is read).
-    pub agency_slots: usize,
-    pub outcomes: usize,
+    /// Agency numbers run below `1 << agency_bits` (room for every agency
+    /// the vocabulary knows, since an event's own agency is only known
+    /// once it is read).
+    pub agency_bits: u32,
+    /// Outcome numbers run below `1 << outcome_bits`.
+    pub outcome_bits: u32,
 }
 
 impl Cells {
+    /// Room for `members`, `agencies` and `outcomes`.
+    pub fn new(members: usize, agencies: usize, outcomes: usize) -> Cells {
+        let bits = |n: usize| n.max(1).next_power_of_two().trailing_zeros();
+        Cells {
+            members,
+            agency_bits: bits(agencies),
+            outcome_bits: bits(outcomes),
+        }
+    }
+
     /// The cell of `member`'s cost to `agency` in `window` (0 before, 1
     /// after).
     pub fn cost(&self, member: u32, agency: u32, window: u32) -> u64 {
-        (u64::from(member) * self.agency_slots as u64 + u64::from(agency)) * 2 + u64::from(window)
+        (((u64::from(member) << self.agency_bits) | u64::from(agency)) << 1) | u64::from(window)
     }
 
     fn cost_cells(&self) -> u64 {
-        self.members as u64 * self.agency_slots as u64 * 2
+        (self.members as u64) << (self.agency_bits + 1)
     }
 
     /// The cell of `member`'s quantity of `outcome` in `window`.
     pub fn outcome(&self, member: u32, outcome: u32, window: u32) -> u64 {
         self.cost_cells()
-            + (u64::from(member) * self.outcomes as u64 + u64::from(outcome)) * 2
-            + u64::from(window)
+            + ((((u64::from(member) << self.outcome_bits) | u64::from(outcome)) << 1)
+                | u64::from(window))
     }
 
     /// What a cell holds.
     pub fn decode(&self, cell: u64) -> Cell {
         let cost = self.cost_cells();
+        let (rest, bits) = if cell < cost {
+            (cell, self.agency_bits)
+        } else {
+            (cell - cost, self.outcome_bits)
+        };
+        let window = (rest & 1) as usize;
+        let member = (rest >> (bits + 1)) as usize;
+        let within = ((rest >> 1) & ((1 << bits) - 1)) as usize;
         if cell < cost {
-            let window = (cell % 2) as usize;
-            let rest = cell / 2;
             Cell::Cost {
-                member: (rest / self.agency_slots as u64) as usize,
-                agency: (rest % self.agency_slots as u64) as usize,
+                member,
+                agency: within,
                 window,
             }
         } else {
-            let rest = cell - cost;
-            let window = (rest % 2) as usize;
-            let rest = rest / 2;
             Cell::Outcome {
-                member: (rest / self.outcomes.max(1) as u64) as usize,
-                outcome: (rest % self.outcomes.max(1) as u64) as usize,
+                member,
+                outcome: within,
                 window,
             }
         }
@@ -215,11 +233,8 @@ mod tests {
 
     #[test]
     fn cells_decode_to_what_they_were_made_from() {
-        let c = Cells {
-            members: 3,
-            agency_slots: 5,
-            outcomes: 2,
-        };
+        // Agencies 0–4 take 3 bits (8 numbers), outcomes 0–1 one bit.
+        let c = Cells::new(3, 5, 2);
         let mut seen = std::collections::BTreeSet::new();
         for m in 0..3u32 {
             for w in 0..2u32 {
@@ -249,20 +264,16 @@ mod tests {
                 }
             }
         }
-        // 3 members × (5 agencies + 2 outcomes) × 2 windows, numbered
-        // without gaps.
+        // 3 members × (5 agencies + 2 outcomes) × 2 windows, within
+        // 3 × 8 × 2 cost cells and 3 × 2 × 2 outcome cells.
         assert_eq!(seen.len(), 42);
-        assert_eq!(seen.last(), Some(&41));
+        assert!(seen.last() < Some(&(48 + 12)));
     }
 
     #[test]
     fn an_event_adds_its_cost_and_its_outcomes_in_its_window() {
         let tally = Tally {
-            cells: Cells {
-                members: 1,
-                agency_slots: 3,
-                outcomes: 1,
-            },
+            cells: Cells::new(1, 3, 1),
             windows: vec![Windows {
                 from: 100,
                 start: 200,

@@ -6,7 +6,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use rustc_hash::FxHashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,6 +25,7 @@ use oneplace_refdata::{ReferenceData, ValueKind};
 use serde::Serialize;
 
 use crate::cells::{Cells, Checked, Contributions, Tally, Windows};
+use crate::compute::Deliver;
 use crate::days::{add_months, day_number};
 use crate::spec::Spec;
 
@@ -86,10 +90,8 @@ pub struct Inputs {
     /// Event types, in the order the plan's type numbers refer to: the
     /// costing map's first, then others seen in the events.
     pub event_types: Vec<String>,
-    /// The checked events' contributions to the person table's cells, as
-    /// Arrow batches of [`crate::cells::contribution_schema`].
-    pub contributions: Vec<RecordBatch>,
-    /// How the cells are numbered.
+    /// How the cells of the person table, to which the checked events'
+    /// contributions were delivered, are numbered.
     pub cells: Cells,
     pub problems: Vec<Problem>,
     /// Whether any unit cost came from the Unit Cost Database.
@@ -471,12 +473,40 @@ struct CohortRow {
 }
 
 /// The cohort as read: the members whose windows the data cover, what was
-/// counted out and why, and the ids of the people counted out (whose events
-/// are reported with them).
+/// counted out and why, and every id with what became of it.
 pub struct Cohort {
     pub members: Vec<Member>,
     pub problems: Vec<Problem>,
-    pub counted_out: Vec<String>,
+    pub people: People,
+}
+
+/// Every id in the cohort file, found through one hash table of row
+/// positions (a county's cohort runs to millions of people, and the ids are
+/// held once, here), with the member each row became or `None` for a
+/// person counted out (whose events are reported with them).
+pub struct People {
+    ids: Vec<String>,
+    member: Vec<Option<u32>>,
+    table: HashTable<u32>,
+}
+
+impl People {
+    fn hash(id: &str) -> u64 {
+        FxBuildHasher.hash_one(id)
+    }
+
+    /// The row of the first id equal to `id`.
+    fn find(&self, id: &str) -> Option<usize> {
+        self.table
+            .find(People::hash(id), |&r| self.ids[r as usize] == id)
+            .map(|&r| r as usize)
+    }
+
+    /// `None` for an id not in the cohort; `Some(None)` for a person
+    /// counted out; `Some(Some(m))` for member `m`.
+    pub fn get(&self, id: &str) -> Option<Option<u32>> {
+        self.find(id).map(|r| self.member[r])
+    }
 }
 
 /// Reads the cohort (CSV: `id`, `group` treatment or comparison, `start`;
@@ -604,19 +634,31 @@ pub fn read_cohort(path: &Path, text: &str, spec: &Spec) -> Result<Cohort, Input
     }
     // The same person twice in one group is a mistake in the file; in both
     // groups, a fact about the cohort to report. Ids met more than once are
-    // few, so only they get a list of their rows.
-    let mut first: FxHashMap<&str, usize> = FxHashMap::default();
-    first.reserve(rows.len());
-    let mut repeated: FxHashMap<&str, Vec<&CohortRow>> = FxHashMap::default();
+    // few, so only they get a list of their rows, under the first row's
+    // position.
+    let mut people = People {
+        ids: Vec::with_capacity(rows.len()),
+        member: vec![None; rows.len()],
+        table: HashTable::with_capacity(rows.len()),
+    };
+    let mut first_of: Vec<usize> = Vec::with_capacity(rows.len());
+    let mut repeated: FxHashMap<usize, Vec<&CohortRow>> = FxHashMap::default();
     for (i, r) in rows.iter().enumerate() {
-        match first.entry(r.id.as_str()) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(i);
+        people.ids.push(r.id.clone());
+        match people.find(&r.id) {
+            Some(f) => {
+                repeated.entry(f).or_insert_with(|| vec![&rows[f]]).push(r);
+                first_of.push(f);
             }
-            std::collections::hash_map::Entry::Occupied(o) => repeated
-                .entry(r.id.as_str())
-                .or_insert_with(|| vec![&rows[*o.get()]])
-                .push(r),
+            None => {
+                let ids = &people.ids;
+                people
+                    .table
+                    .insert_unique(People::hash(&r.id), i as u32, |&r| {
+                        People::hash(&ids[r as usize])
+                    });
+                first_of.push(i);
+            }
         }
     }
     let mut both = Gather::new(
@@ -637,12 +679,10 @@ pub fn read_cohort(path: &Path, text: &str, spec: &Spec) -> Result<Cohort, Input
     let data_from = day_number(spec.data_from);
     let data_to = day_number(spec.data_to);
     let mut members = Vec::with_capacity(rows.len());
-    let mut counted_out = Vec::new();
-    for r in &rows {
-        if let Some(same) = repeated.get(r.id.as_str()) {
+    for (i, r) in rows.iter().enumerate() {
+        if let Some(same) = repeated.get(&first_of[i]) {
             if same.iter().any(|o| o.treated != r.treated) {
                 if std::ptr::eq(same[0], r) {
-                    counted_out.push(r.id.clone());
                     let rows_list: Vec<String> = same.iter().map(|o| o.row.to_string()).collect();
                     both.add(|| format!("{file}: rows {} (id {})", rows_list.join(", "), r.id));
                 }
@@ -665,9 +705,9 @@ pub fn read_cohort(path: &Path, text: &str, spec: &Spec) -> Result<Cohort, Input
         let after_to = day_number(add_months(r.start, spec.after_months as i32));
         if before_from < data_from || after_to - 1 > data_to {
             uncovered.add(|| format!("{file}: row {} (id {}, start {})", r.row, r.id, r.start));
-            counted_out.push(r.id.clone());
             continue;
         }
+        people.member[i] = Some(members.len() as u32);
         members.push(Member {
             id: r.id.clone(),
             treated: r.treated,
@@ -689,7 +729,7 @@ pub fn read_cohort(path: &Path, text: &str, spec: &Spec) -> Result<Cohort, Input
     Ok(Cohort {
         members,
         problems,
-        counted_out,
+        people,
     })
 }
 
@@ -711,7 +751,7 @@ struct EventSink<'a> {
     file: Arc<str>,
     d: Diags,
     /// Shared with the workers that check Parquet row groups.
-    people: Arc<FxHashMap<String, Option<u32>>>,
+    people: Arc<People>,
     types: FxHashMap<String, u32>,
     event_types: Vec<String>,
     priced: usize,
@@ -722,7 +762,7 @@ struct EventSink<'a> {
     /// Shared with the workers too.
     tally: Arc<Tally>,
     out: Contributions,
-    batches: Vec<RecordBatch>,
+    deliver: &'a dyn Deliver,
     not_in_cohort: Gather,
     excluded_person: Gather,
     outside: Gather,
@@ -834,7 +874,7 @@ impl<'a> EventSink<'a> {
                     .add(|| format!("{}: row {row}", self.file));
                 return;
             }
-            Some(Some(p)) => *p,
+            Some(Some(p)) => p,
         };
         let day = day_number(date);
         if day < self.data_from || day > self.data_to {
@@ -892,7 +932,7 @@ impl<'a> EventSink<'a> {
 
     fn flush(&mut self) {
         if !self.out.is_empty() {
-            self.batches.push(self.out.take());
+            self.deliver.deliver(self.out.take());
         }
     }
 }
@@ -914,13 +954,18 @@ pub struct Quiet;
 
 impl Watch for Quiet {}
 
-/// Reads and checks everything the spec names.
-pub fn load(spec: &Spec) -> Result<Inputs, InputError> {
-    load_watched(spec, &Quiet)
+/// Reads and checks everything the spec names, handing the checked events'
+/// contributions to `deliver` as they are made.
+pub fn load(spec: &Spec, deliver: &dyn Deliver) -> Result<Inputs, InputError> {
+    load_watched(spec, &Quiet, deliver)
 }
 
 /// [`load`], telling `watch` how reading the events goes.
-pub fn load_watched(spec: &Spec, watch: &dyn Watch) -> Result<Inputs, InputError> {
+pub fn load_watched(
+    spec: &Spec,
+    watch: &dyn Watch,
+    deliver: &dyn Deliver,
+) -> Result<Inputs, InputError> {
     let vocabulary = AgencyVocabulary::seeded();
     let costing = read_costing(&spec.costing, &read_text(&spec.costing)?, spec, &vocabulary);
     let cohort = read_text(&spec.cohort).and_then(|t| read_cohort(&spec.cohort, &t, spec));
@@ -929,7 +974,7 @@ pub fn load_watched(spec: &Spec, watch: &dyn Watch) -> Result<Inputs, InputError
         Cohort {
             members,
             mut problems,
-            counted_out,
+            people,
         },
     ) = match (costing, cohort) {
         (Ok(a), Ok(b)) => (a, b),
@@ -958,15 +1003,6 @@ pub fn load_watched(spec: &Spec, watch: &dyn Watch) -> Result<Inputs, InputError
         }
     }
     InputError::check(diags)?;
-    let mut people: FxHashMap<String, Option<u32>> = FxHashMap::default();
-    people.reserve(members.len() + counted_out.len());
-    for (i, m) in members.iter().enumerate() {
-        people.insert(m.id.clone(), Some(i as u32));
-    }
-    // Counted-out people: their events are reported with them.
-    for id in counted_out {
-        people.entry(id).or_insert(None);
-    }
     // Agencies are numbered in the order met: the costing map's first.
     let mut agencies: Vec<String> = Vec::new();
     let mut agency_index: HashMap<String, u32> = HashMap::new();
@@ -977,11 +1013,7 @@ pub fn load_watched(spec: &Spec, watch: &dyn Watch) -> Result<Inputs, InputError
         }
     }
     let tally = Tally {
-        cells: Cells {
-            members: members.len(),
-            agency_slots: vocabulary.kinds().len(),
-            outcomes: spec.outcomes.len(),
-        },
+        cells: Cells::new(members.len(), vocabulary.kinds().len(), spec.outcomes.len()),
         windows: members
             .iter()
             .map(|m| Windows {
@@ -1025,7 +1057,7 @@ pub fn load_watched(spec: &Spec, watch: &dyn Watch) -> Result<Inputs, InputError
         data_to: day_number(spec.data_to),
         tally: Arc::new(tally),
         out: Contributions::with_capacity(BATCH),
-        batches: Vec::new(),
+        deliver,
         not_in_cohort: Gather::new(
             "not_in_cohort",
             false,
@@ -1060,7 +1092,6 @@ pub fn load_watched(spec: &Spec, watch: &dyn Watch) -> Result<Inputs, InputError
     let cells = sink.tally.cells;
     let EventSink {
         d,
-        batches,
         agencies,
         event_types,
         not_in_cohort,
@@ -1087,7 +1118,6 @@ pub fn load_watched(spec: &Spec, watch: &dyn Watch) -> Result<Inputs, InputError
         agencies,
         members,
         event_types,
-        contributions: batches,
         cells,
         problems,
         uses_ucd,
@@ -1282,7 +1312,7 @@ struct Columns {
 /// types as they stand, the data's period, and how a checked event is
 /// counted.
 struct Known {
-    people: Arc<FxHashMap<String, Option<u32>>>,
+    people: Arc<People>,
     /// The costing map's types (new types seen later are never plain).
     types: FxHashMap<String, u32>,
     priced: u32,
@@ -1293,10 +1323,9 @@ struct Known {
 
 /// A batch's plain rows (a cohort member's event of a priced type, dated
 /// in the data's period, with a readable quantity and cost and no agency
-/// of its own), counted; and the indices of the other rows.
+/// of its own), counted, their contributions delivered; and the indices
+/// of the other rows.
 struct Plain {
-    /// The plain rows' contributions (`None` when they make none).
-    contributions: Option<RecordBatch>,
     /// How many rows were plain.
     taken: usize,
     others: Vec<u32>,
@@ -1304,10 +1333,10 @@ struct Plain {
 
 /// Takes the rows that need no report; everything else is left to the
 /// sink, which checks and reports it row by row.
-fn plain_rows(k: &Known, c: &Columns) -> Plain {
+fn plain_rows(k: &Known, c: &Columns, deliver: &dyn Deliver) -> Plain {
     let people = c
         .ids
-        .resolve(c.rows, |id| k.people.get(id.trim()).copied().flatten());
+        .resolve(c.rows, |id| k.people.get(id.trim()).flatten());
     let types = c.types.resolve(c.rows, |t| {
         k.types.get(t.trim()).copied().filter(|&t| t < k.priced)
     });
@@ -1360,15 +1389,16 @@ fn plain_rows(k: &Known, c: &Columns) -> Plain {
             None => others.push(i as u32),
         }
     }
-    Plain {
-        contributions: (!out.is_empty()).then(|| out.take()),
-        taken,
-        others,
+    if !out.is_empty() {
+        deliver.deliver(out.take());
     }
+    Plain { taken, others }
 }
 
-/// One row group's batches, checked by a worker: the plain rows counted,
-/// and a batch's columns kept only when it has rows for the sink.
+/// One row group's batches, checked by a worker: the plain rows counted
+/// (their contributions delivered as they are made, in any order, which
+/// sums do not mind), and a batch's columns kept only when it has rows for
+/// the sink.
 type CheckedGroup = Result<Vec<(Plain, Option<Columns>)>, String>;
 
 /// Decodes and checks one row group, a batch at a time.
@@ -1378,6 +1408,7 @@ fn check_row_group(
     group: usize,
     fields: &ParquetFields,
     known: &Known,
+    deliver: &dyn Deliver,
 ) -> CheckedGroup {
     use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let file = std::fs::File::open(path).map_err(|e| format!("cannot read it: {e}"))?;
@@ -1390,7 +1421,7 @@ fn check_row_group(
     for batch in reader {
         let batch = batch.map_err(|e| e.to_string())?;
         let columns = fields.columns(&batch)?;
-        let plain = plain_rows(known, &columns);
+        let plain = plain_rows(known, &columns, deliver);
         let keep = (!plain.others.is_empty()).then_some(columns);
         out.push((plain, keep));
     }
@@ -1548,6 +1579,7 @@ fn read_events_parquet(sink: &mut EventSink, watch: &dyn Watch) -> Result<(), In
         data_to: sink.data_to,
         tally: sink.tally.clone(),
     };
+    let deliver = sink.deliver;
     let next = AtomicUsize::new(0);
     let (send, receive) = std::sync::mpsc::channel::<(usize, CheckedGroup)>();
     std::thread::scope(|scope| {
@@ -1560,7 +1592,7 @@ fn read_events_parquet(sink: &mut EventSink, watch: &dyn Watch) -> Result<(), In
                     if g >= groups {
                         break;
                     }
-                    let result = check_row_group(path, metadata, g, fields, known);
+                    let result = check_row_group(path, metadata, g, fields, known, deliver);
                     let failed = result.is_err();
                     if send.send((g, result)).is_err() || failed {
                         // The reader has stopped, or this group cannot be
@@ -1618,7 +1650,6 @@ fn take_group(
         // Every row of the batch is either plain or one of the others.
         let rows = p.taken + p.others.len();
         sink.read += p.taken as u64;
-        sink.batches.extend(p.contributions);
         if let Some(c) = &columns {
             for &i in &p.others {
                 sink.push(row + u64::from(i), raw_event(c, i as usize));

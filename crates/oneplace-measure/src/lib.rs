@@ -4,9 +4,11 @@
 //!
 //! The pipeline: [`spec::parse_spec`] reads the measurement spec;
 //! [`inputs::load`] reads and checks the costing map, the cohort and the
-//! events, sorting what cannot be counted into reported problems;
-//! [`compute::person_table`] runs the DataFusion plan on any
-//! `SessionContext`; [`stats::estimate`] gives means, gross change, net
+//! events, sorting what cannot be counted into reported problems and
+//! turning each counted event into its contributions to the person
+//! table's [`cells`]; [`compute`] sums them per cell with DataFusion on any
+//! `SessionContext` (streamed into an embedded engine as they are made, or
+//! staged for a cluster's); [`stats::estimate`] gives means, gross change, net
 //! impact and bootstrap intervals; [`Measurement`] is the result, which
 //! serialises to the JSON deals cite and renders as a report [`document`].
 //!
@@ -280,13 +282,27 @@ pub fn run_watched(
     engine: &Engine,
     watch: &dyn Watch,
 ) -> Result<Measurement, MeasureError> {
-    let inputs = inputs::load_watched(spec, watch)?;
-    watch.step("costing and aggregating");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| MeasureError::Engine(e.to_string()))?;
-    let mut m = runtime.block_on(measure_on(engine, spec, inputs))?;
+    let (inputs, table) = match engine {
+        Engine::Local => measure_locally(&runtime, spec, watch)?,
+        Engine::Ballista { scheduler, stage } => {
+            let kept = compute::Kept::default();
+            let inputs = inputs::load_watched(spec, watch, &kept)?;
+            watch.step("aggregating on the cluster");
+            let table = runtime.block_on(on_ballista(
+                scheduler,
+                stage.as_deref(),
+                spec,
+                &inputs,
+                kept.into_batches(),
+            ))?;
+            (inputs, table)
+        }
+    };
+    let mut m = summarise(spec, inputs, &table);
     if let Some(path) = &spec.appraisal {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| {
@@ -303,47 +319,62 @@ pub fn run_watched(
     Ok(m)
 }
 
-/// Measures checked `inputs` on `engine`.
-pub async fn measure_on(
-    engine: &Engine,
+/// Reads the inputs on this thread while an embedded engine, on
+/// `runtime`, sums their contributions as they come.
+fn measure_locally(
+    runtime: &tokio::runtime::Runtime,
     spec: &Spec,
-    inputs: inputs::Inputs,
-) -> Result<Measurement, MeasureError> {
-    match engine {
-        Engine::Local => {
-            measure(
-                &compute::local_context(),
-                compute::Tables::Memory,
-                spec,
-                inputs,
-            )
-            .await
-        }
-        Engine::Ballista { scheduler, stage } => {
-            use ballista::prelude::SessionContextExt;
-            let ctx = SessionContext::remote(&format!("df://{scheduler}"))
-                .await
-                .map_err(|e| {
-                    MeasureError::Engine(format!(
-                        "cannot reach the Ballista scheduler at {scheduler}: {e}"
-                    ))
-                })?;
-            let (folder, temporary) = match stage {
-                Some(dir) => (dir.clone(), false),
-                None => (staging_folder(), true),
-            };
-            let result = measure(&ctx, compute::Tables::Staged(&folder), spec, inputs).await;
-            if temporary {
-                let _ = std::fs::remove_dir_all(&folder);
-            }
-            result.map_err(|e| match e {
-                MeasureError::Engine(m) => {
-                    MeasureError::Engine(format!("on the Ballista cluster at {scheduler}: {m}"))
-                }
-                other => other,
-            })
-        }
+    watch: &dyn Watch,
+) -> Result<(inputs::Inputs, compute::PersonTable), MeasureError> {
+    let ctx = compute::local_context();
+    let feed = compute::feed(&ctx)?;
+    let plan = runtime.spawn(async move { compute::sum_cells(&ctx).await });
+    let inputs = inputs::load_watched(spec, watch, &feed);
+    // The end of the contributions: the plan finishes its sums.
+    drop(feed);
+    watch.step("aggregating");
+    let sums = runtime
+        .block_on(plan)
+        .map_err(|e| MeasureError::Engine(e.to_string()))?;
+    // An input error is the one to report: the plan saw only part of the
+    // events.
+    let inputs = inputs?;
+    let table = compute::person_table(&sums?, spec, &inputs)?;
+    Ok((inputs, table))
+}
+
+/// Sums the contributions on a Ballista cluster, staged under `stage` or a
+/// temporary folder.
+async fn on_ballista(
+    scheduler: &str,
+    stage: Option<&std::path::Path>,
+    spec: &Spec,
+    inputs: &inputs::Inputs,
+    contributions: Vec<datafusion::arrow::array::RecordBatch>,
+) -> Result<compute::PersonTable, MeasureError> {
+    use ballista::prelude::SessionContextExt;
+    let ctx = SessionContext::remote(&format!("df://{scheduler}"))
+        .await
+        .map_err(|e| {
+            MeasureError::Engine(format!(
+                "cannot reach the Ballista scheduler at {scheduler}: {e}"
+            ))
+        })?;
+    let (folder, temporary) = match stage {
+        Some(dir) => (dir.to_path_buf(), false),
+        None => (staging_folder(), true),
+    };
+    let sums = match compute::stage(&ctx, &folder, contributions).await {
+        Ok(()) => compute::sum_cells(&ctx).await,
+        Err(e) => Err(e),
+    };
+    if temporary {
+        let _ = std::fs::remove_dir_all(&folder);
     }
+    let on_cluster = |e: DataFusionError| {
+        MeasureError::Engine(format!("on the Ballista cluster at {scheduler}: {e}"))
+    };
+    compute::person_table(&sums.map_err(on_cluster)?, spec, inputs).map_err(on_cluster)
 }
 
 /// A new folder for staged tables, unique to this run.
@@ -353,18 +384,6 @@ fn staging_folder() -> PathBuf {
         .map(|d| d.as_nanos())
         .unwrap_or(0);
     std::env::temp_dir().join(format!("oneplace-stage-{}-{nanos}", std::process::id()))
-}
-
-/// Measures on `ctx`, whichever engine it belongs to, with its tables
-/// put where `tables` says.
-pub async fn measure(
-    ctx: &SessionContext,
-    tables: compute::Tables<'_>,
-    spec: &Spec,
-    inputs: inputs::Inputs,
-) -> Result<Measurement, MeasureError> {
-    let table = compute::person_table(ctx, tables, spec, &inputs).await?;
-    Ok(summarise(spec, inputs, &table))
 }
 
 /// The statistics and the result from the per-person table.
