@@ -132,6 +132,18 @@ impl Diags {
         let d = Diagnostic::new(self.at(row, Some(column)), message).expected(expected);
         self.push(d);
     }
+    /// Takes `other`'s diagnostics after these, their rows moved on by
+    /// `rows` (`other` numbered a later run of records as if it came first).
+    fn append(&mut self, other: Diags, rows: u64) {
+        for mut d in other.list {
+            if let Location::Row { row, .. } = &mut d.location {
+                *row += rows;
+            }
+            self.push(d);
+        }
+        self.more += other.more;
+    }
+
     fn finish(mut self, all: &mut Vec<Diagnostic>) {
         if self.more > 0 {
             let loc = Location::File {
@@ -557,106 +569,57 @@ pub fn read_cohort(path: &Path, text: &str, spec: &Spec) -> Result<Cohort, Input
             }
         }
     }
-    let mut rows: Vec<CohortRow> = Vec::new();
-    // One record, read into again and again: a county's cohort runs to
-    // millions of rows.
-    let mut rec = csv::StringRecord::new();
-    let mut row = 1u64;
-    loop {
-        row += 1;
-        match reader.read_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                d.push(Diagnostic::new(d.at(row, None), e.to_string()));
-                continue;
-            }
+    let c = CohortColumns {
+        id: c_id,
+        group: c_group,
+        start: c_start,
+        attributes: c_attributes,
+    };
+    // The records after the header, read in parallel runs; rows and errors
+    // are then numbered on from the runs before.
+    let records = &text.as_bytes()[reader.position().byte() as usize..];
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let runs = record_runs(records, threads);
+    let parsed: Vec<(Vec<CohortRow>, Diags, u64)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = runs
+            .iter()
+            .map(|run| scope.spawn(|| cohort_records(path, run, &c, spec)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a cohort reader does not panic"))
+            .collect()
+    });
+    let mut rows: Vec<CohortRow> = Vec::with_capacity(parsed.iter().map(|p| p.0.len()).sum());
+    let mut before = 0;
+    for (mut run_rows, run_d, records) in parsed {
+        for r in &mut run_rows {
+            r.row += before;
         }
-        let get = |c: usize| rec.get(c).unwrap_or("").trim();
-        let id = get(c_id);
-        if id.is_empty() {
-            d.error(row, "id", "the id is empty".into(), "a person or family id");
-            continue;
-        }
-        let group = get(c_group);
-        let treated = match group {
-            g if g.eq_ignore_ascii_case("treatment") => Some(true),
-            g if g.eq_ignore_ascii_case("comparison") => Some(false),
-            _ => {
-                let other = group.to_lowercase();
-                d.error(
-                    row,
-                    "group",
-                    format!("group '{other}' is neither treatment nor comparison"),
-                    "treatment or comparison",
-                );
-                None
-            }
-        };
-        let start = Date::parse(get(c_start));
-        if start.is_none() {
-            d.error(
-                row,
-                "start",
-                format!("start '{}' is not a date", get(c_start)),
-                "an ISO date such as 2024-06-01",
-            );
-        }
-        let attributes: Vec<String> = c_attributes.iter().map(|&c| get(c).to_string()).collect();
-        if let Some(m) = &spec.matching {
-            for (a, v) in m.attributes.iter().zip(&attributes) {
-                if v.is_empty() {
-                    d.error(
-                        row,
-                        &a.name,
-                        format!("the {} is empty", a.name),
-                        "a value to match on",
-                    );
-                } else if a.cut_points.is_some() && number(v).is_none() {
-                    d.error(
-                        row,
-                        &a.name,
-                        format!("{} '{v}' is not a number", a.name),
-                        "a number, to be banded at the spec's cut points",
-                    );
-                }
-            }
-        }
-        if let (Some(treated), Some(start)) = (treated, start) {
-            rows.push(CohortRow {
-                id: id.to_string(),
-                treated,
-                start,
-                row,
-                attributes,
-            });
-        }
+        rows.append(&mut run_rows);
+        d.append(run_d, before);
+        before += records;
     }
     // The same person twice in one group is a mistake in the file; in both
     // groups, a fact about the cohort to report. Ids met more than once are
     // few, so only they get a list of their rows, under the first row's
     // position.
-    let mut people = People {
-        ids: Vec::with_capacity(rows.len()),
-        member: vec![None; rows.len()],
-        table: HashTable::with_capacity(rows.len()),
-    };
+    // The table is the one the events are looked up in (`People`); its
+    // ids are the rows' own, taken over once the rows are done with.
+    let mut table: HashTable<u32> = HashTable::with_capacity(rows.len());
+    let mut member: Vec<Option<u32>> = vec![None; rows.len()];
     let mut first_of: Vec<usize> = Vec::with_capacity(rows.len());
     let mut repeated: FxHashMap<usize, Vec<&CohortRow>> = FxHashMap::default();
     for (i, r) in rows.iter().enumerate() {
-        people.ids.push(r.id.clone());
-        match people.find(&r.id) {
-            Some(f) => {
+        let hash = People::hash(&r.id);
+        match table.find(hash, |&f| rows[f as usize].id == r.id) {
+            Some(&f) => {
+                let f = f as usize;
                 repeated.entry(f).or_insert_with(|| vec![&rows[f]]).push(r);
                 first_of.push(f);
             }
             None => {
-                let ids = &people.ids;
-                people
-                    .table
-                    .insert_unique(People::hash(&r.id), i as u32, |&r| {
-                        People::hash(&ids[r as usize])
-                    });
+                table.insert_unique(hash, i as u32, |&f| People::hash(&rows[f as usize].id));
                 first_of.push(i);
             }
         }
@@ -707,7 +670,7 @@ pub fn read_cohort(path: &Path, text: &str, spec: &Spec) -> Result<Cohort, Input
             uncovered.add(|| format!("{file}: row {} (id {}, start {})", r.row, r.id, r.start));
             continue;
         }
-        people.member[i] = Some(members.len() as u32);
+        member[i] = Some(members.len() as u32);
         members.push(Member {
             id: r.id.clone(),
             treated: r.treated,
@@ -719,6 +682,12 @@ pub fn read_cohort(path: &Path, text: &str, spec: &Spec) -> Result<Cohort, Input
             attributes: r.attributes.clone(),
         });
     }
+    drop(repeated);
+    let people = People {
+        ids: rows.into_iter().map(|r| r.id).collect(),
+        member,
+        table,
+    };
     d.finish(&mut all);
     InputError::check(all)?;
     let problems = [both, uncovered]
@@ -731,6 +700,132 @@ pub fn read_cohort(path: &Path, text: &str, spec: &Spec) -> Result<Cohort, Input
         problems,
         people,
     })
+}
+
+/// Where the cohort's columns are.
+struct CohortColumns {
+    id: usize,
+    group: usize,
+    start: usize,
+    /// The matching attributes', in the spec's order.
+    attributes: Vec<usize>,
+}
+
+/// Parses a run of the cohort's records (no header), numbering rows as if
+/// the run came straight after the header; returns the rows that could
+/// be read, the errors, and how many records the run held.
+fn cohort_records(
+    path: &Path,
+    records: &[u8],
+    c: &CohortColumns,
+    spec: &Spec,
+) -> (Vec<CohortRow>, Diags, u64) {
+    let mut d = Diags::new(path);
+    let mut rows: Vec<CohortRow> = Vec::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(records);
+    // One record, read into again and again: a county's cohort runs to
+    // millions of rows.
+    let mut rec = csv::StringRecord::new();
+    let mut row = 1u64;
+    loop {
+        row += 1;
+        match reader.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                d.push(Diagnostic::new(d.at(row, None), e.to_string()));
+                continue;
+            }
+        }
+        let get = |c: usize| rec.get(c).unwrap_or("").trim();
+        let id = get(c.id);
+        if id.is_empty() {
+            d.error(row, "id", "the id is empty".into(), "a person or family id");
+            continue;
+        }
+        let group = get(c.group);
+        let treated = match group {
+            g if g.eq_ignore_ascii_case("treatment") => Some(true),
+            g if g.eq_ignore_ascii_case("comparison") => Some(false),
+            _ => {
+                let other = group.to_lowercase();
+                d.error(
+                    row,
+                    "group",
+                    format!("group '{other}' is neither treatment nor comparison"),
+                    "treatment or comparison",
+                );
+                None
+            }
+        };
+        let start = Date::parse(get(c.start));
+        if start.is_none() {
+            d.error(
+                row,
+                "start",
+                format!("start '{}' is not a date", get(c.start)),
+                "an ISO date such as 2024-06-01",
+            );
+        }
+        let attributes: Vec<String> = c.attributes.iter().map(|&c| get(c).to_string()).collect();
+        if let Some(m) = &spec.matching {
+            for (a, v) in m.attributes.iter().zip(&attributes) {
+                if v.is_empty() {
+                    d.error(
+                        row,
+                        &a.name,
+                        format!("the {} is empty", a.name),
+                        "a value to match on",
+                    );
+                } else if a.cut_points.is_some() && number(v).is_none() {
+                    d.error(
+                        row,
+                        &a.name,
+                        format!("{} '{v}' is not a number", a.name),
+                        "a number, to be banded at the spec's cut points",
+                    );
+                }
+            }
+        }
+        if let (Some(treated), Some(start)) = (treated, start) {
+            rows.push(CohortRow {
+                id: id.to_string(),
+                treated,
+                start,
+                row,
+                attributes,
+            });
+        }
+    }
+    (rows, d, row - 2)
+}
+
+/// Splits a cohort's records into about `parts` runs of whole records, for
+/// reading in parallel: at line ends, so only where no field is quoted (a
+/// quoted field may hold a line end); otherwise, and for a small cohort,
+/// into one.
+fn record_runs(records: &[u8], parts: usize) -> Vec<&[u8]> {
+    if parts < 2 || records.len() < 1 << 20 || records.contains(&b'"') {
+        return vec![records];
+    }
+    let mut runs = Vec::with_capacity(parts);
+    let mut from = 0;
+    for k in 1..parts {
+        let target = (records.len() * k / parts).max(from);
+        match records[target..].iter().position(|&b| b == b'\n') {
+            Some(n) => {
+                let to = target + n + 1;
+                runs.push(&records[from..to]);
+                from = to;
+            }
+            None => break,
+        }
+    }
+    runs.push(&records[from..]);
+    runs
 }
 
 /// One event's fields as read, before they are checked.

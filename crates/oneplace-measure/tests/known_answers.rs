@@ -639,3 +639,53 @@ fn same_as_csv(from_parquet: &Measurement, from_csv: &Measurement) {
     };
     assert_eq!(strip(from_parquet), strip(from_csv));
 }
+
+/// A cohort large enough to be read in parallel runs (over 1 MB) locates
+/// its errors and its people listed twice at their true rows, wherever the
+/// runs are cut, and counts everyone else: the hand-worked cohort padded
+/// with members who have no events.
+#[test]
+fn a_large_cohort_is_read_in_runs_and_located_row_by_row() {
+    let dir = tempfile::tempdir().unwrap();
+    // The header is row 1 and the hand-worked cohort rows 2–6; padding
+    // member k (from 0) is on row 7 + k. 60,000 rows of 31 bytes: 1.9 MB.
+    let padding = 60_000;
+    let mut cohort = String::from(COHORT);
+    for k in 0..padding {
+        cohort.push_str(&format!("pad{k:07},comparison,2024-07-01\n"));
+    }
+    // Row 7 + 60,000 = 60,007: a bad group, in the last run.
+    let bad = format!("{cohort}late,treatmnt,2024-07-01\n");
+    write(
+        dir.path(),
+        &[
+            ("costing.csv", COSTING),
+            ("cohort.csv", &bad),
+            ("events.csv", EVENTS),
+        ],
+    );
+    let spec = parse_spec("spec.toml", SPEC, dir.path()).unwrap();
+    let e = run(&spec).unwrap_err().to_string();
+    let expected = "cohort.csv: row 60007, column 'group': group 'treatmnt' is neither treatment nor comparison";
+    assert!(e.contains(expected), "missing «{expected}» in:\n{e}");
+
+    // t1 again at the end (row 60,007), in the other group: both rows are
+    // reported and t1 is counted in neither group.
+    let both = format!("{cohort}t1,comparison,2024-07-01\n");
+    write(dir.path(), &[("cohort.csv", &both)]);
+    let m = measure(dir.path());
+    let p = m
+        .problems
+        .iter()
+        .find(|p| p.kind == "in_both_groups")
+        .expect("t1 reported in both groups");
+    assert_eq!(p.rows, 1);
+    assert!(
+        p.locations[0].ends_with("cohort.csv: rows 2, 60007 (id t1)"),
+        "{:?}",
+        p.locations
+    );
+    // t2 alone in the treatment group; c1, c2, c3 and the padding compared.
+    assert_eq!(m.cohort.treatment, 1);
+    assert_eq!(m.cohort.comparison, 3 + padding);
+}
