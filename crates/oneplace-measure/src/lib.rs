@@ -419,14 +419,43 @@ pub fn summarise(spec: &Spec, inputs: inputs::Inputs, table: &compute::PersonTab
             .collect(),
         comparison_weights: comparison_weights.clone(),
     };
+    // The measures, numbered: each agency's cost, the total cost, each
+    // outcome.
     let a = inputs.agencies.len();
-    let mut series: Vec<stats::Series> = (0..a)
-        .map(|ag| split(&|m, w| table.cost(m, ag, w)))
-        .collect();
-    series.push(split(&|m, w| (0..a).map(|ag| table.cost(m, ag, w)).sum()));
-    for o in 0..spec.outcomes.len() {
-        series.push(split(&|m, w| table.outcome(m, o, w)));
-    }
+    let count = a + 1 + spec.outcomes.len();
+    let of = |k: usize| -> stats::Series {
+        if k < a {
+            split(&|m, w| table.cost(m, k, w))
+        } else if k == a {
+            split(&|m, w| (0..a).map(|ag| table.cost(m, ag, w)).sum())
+        } else {
+            split(&|m, w| table.outcome(m, k - a - 1, w))
+        }
+    };
+    // A county's cohort runs to millions: the measures' series are made
+    // on every core, each worker taking every `workers`-th measure.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, count.max(1));
+    let mut made: Vec<(usize, stats::Series)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let of = &of;
+                scope.spawn(move || {
+                    (w..count)
+                        .step_by(workers)
+                        .map(|k| (k, of(k)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a series worker does not panic"))
+            .collect()
+    });
+    made.sort_by_key(|(k, _)| *k);
+    let series: Vec<stats::Series> = made.into_iter().map(|(_, s)| s).collect();
     let estimates = stats::estimate(&series, &spec.bootstrap);
     let nt = members.iter().filter(|m| m.treated).count();
     let nc = members.len() - nt;
