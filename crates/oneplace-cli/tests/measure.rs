@@ -237,7 +237,18 @@ fn a_ballista_cluster_on_localhost_gives_the_embedded_engines_result() {
         &serde_json::from_str(&staged).unwrap(),
         "staged measurement",
     );
-    assert!(stage.path().join("events").is_dir());
+    // What the executors summed: the events' contributions, as Parquet.
+    let staged_files: Vec<_> = std::fs::read_dir(stage.path().join("contributions"))
+        .expect("the contributions are staged in the folder given")
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(
+        !staged_files.is_empty()
+            && staged_files
+                .iter()
+                .all(|f| f.extension().is_some_and(|x| x == "parquet")),
+        "{staged_files:?}"
+    );
 
     // No scheduler there: a clear engine failure, not a panic.
     let o = oneplace(&["measure", "run", SPEC, "--engine", "ballista://127.0.0.1:1"]);
