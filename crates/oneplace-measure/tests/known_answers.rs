@@ -689,3 +689,26 @@ fn a_large_cohort_is_read_in_runs_and_located_row_by_row() {
     assert_eq!(m.cohort.treatment, 1);
     assert_eq!(m.cohort.comparison, 3 + padding);
 }
+
+/// An outcome that lists a type twice counts each event once: the
+/// hand-worked arrests (baseline 0.5 a treated person, gross change −0.5,
+/// net −0.5 − 1/3), not twice them.
+#[test]
+fn an_outcome_listing_a_type_twice_counts_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("costing.csv", COSTING),
+            ("cohort.csv", COHORT),
+            ("events.csv", EVENTS),
+        ],
+    );
+    let twice = SPEC.replace(r#"events = ["arrest"]"#, r#"events = ["arrest", "arrest"]"#);
+    assert_ne!(twice, SPEC);
+    let spec = parse_spec("spec.toml", &twice, dir.path()).unwrap();
+    let m = run(&spec).unwrap_or_else(|e| panic!("{e}"));
+    let arrests = &m.metrics[0];
+    assert!(near(arrests.baseline, 0.5) && near(arrests.gross_change, -0.5));
+    assert!(near(arrests.value.unwrap(), -0.5 - 1.0 / 3.0));
+}
