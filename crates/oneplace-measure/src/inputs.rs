@@ -1327,13 +1327,7 @@ impl Text {
                 values,
             });
         }
-        let c = cast(a, &DataType::Utf8).map_err(|e| e.to_string())?;
-        Ok(Text::Plain(
-            c.as_any()
-                .downcast_ref::<StringArray>()
-                .expect("cast to Utf8")
-                .clone(),
-        ))
+        utf8(a).map(Text::Plain)
     }
 
     /// Row `i`'s text, or `None` where it is null.
@@ -1389,6 +1383,15 @@ impl Text {
             }
         }
     }
+}
+
+/// A column as text.
+fn utf8(a: &ArrayRef) -> Result<StringArray, String> {
+    let c = cast(a, &DataType::Utf8).map_err(|e| e.to_string())?;
+    Ok(c.as_any()
+        .downcast_ref::<StringArray>()
+        .expect("cast to Utf8")
+        .clone())
 }
 
 /// One Parquet batch's columns, in the types the checks read.
@@ -1536,13 +1539,6 @@ struct ParquetFields {
 impl ParquetFields {
     /// A batch's columns, cast to the types the checks read.
     fn columns(&self, batch: &RecordBatch) -> Result<Columns, String> {
-        let text = |a: &ArrayRef| -> Result<StringArray, String> {
-            let c = cast(a, &DataType::Utf8).map_err(|e| e.to_string())?;
-            Ok(c.as_any()
-                .downcast_ref::<StringArray>()
-                .expect("cast to Utf8")
-                .clone())
-        };
         let float = |a: &ArrayRef, what: &str| -> Result<Float64Array, String> {
             let c = cast(a, &DataType::Float64).map_err(|e| format!("column '{what}': {e}"))?;
             Ok(c.as_any()
@@ -1559,7 +1555,7 @@ impl ParquetFields {
                 .clone()
         });
         let date_text = if date32.is_none() {
-            Some(text(dates)?)
+            Some(utf8(dates)?)
         } else {
             None
         };
